@@ -1,0 +1,130 @@
+// `npm test`: every layer, in order, always all of them:
+//   1. tsc --noEmit   2. eslint   3. build   4. node --test (library + packaging tests)
+//   5. test host install (only if missing)   6. extension tests inside VS Code
+// Last line: "N passed, N failed", summing the tests of layers 4 and 6; a check (1, 2, 3, 5)
+// that fails adds one failure. Exit code 1 if any layer failed or a test layer counted nothing.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(ROOT, 'test-results');
+const bin = (pkg, file) => path.join(ROOT, 'node_modules', pkg, file);
+const t0 = Date.now();
+const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)}s`;
+
+/** Runs a command with inherited stdio, or with stdout echoed and captured when capture is set. */
+function run(cmd, args, { capture = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (d) => { out += d; process.stdout.write(d); });
+    child.on('error', (e) => { console.error(e.message); resolve({ code: 127, out }); });
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
+  });
+}
+
+function walk(dir, keep, acc = []) {
+  if (!fs.existsSync(dir)) return acc;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) { if (e.name !== 'fixtures' && e.name !== 'node_modules') walk(p, keep, acc); }
+    else if (keep(e.name)) acc.push(p);
+  }
+  return acc.sort();
+}
+
+const layers = []; // { name, ok, passed, failed, time, note }
+let passed = 0, failed = 0;
+
+async function check(name, cmd, args) {
+  const t = Date.now();
+  console.log(`\n=== ${name}`);
+  const { code } = await run(cmd, args);
+  const ok = code === 0;
+  if (!ok) failed += 1;
+  layers.push({ name, ok, time: secs(t) });
+  return ok;
+}
+
+async function nodeTests() {
+  const t = Date.now();
+  const name = 'node --test (library, packaging)';
+  console.log(`\n=== ${name}`);
+  const register = path.join(ROOT, 'dist/lib/register.js');
+  const tsTests = walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(ts|mts|cts)$/.test(f));
+  const jsTests = [
+    ...walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(mjs|cjs|js)$/.test(f)),
+    ...walk(path.join(ROOT, 'test/package'), (f) => /\.test\.(mjs|cjs|js)$/.test(f)),
+  ];
+  const haveLoader = fs.existsSync(register);
+  let note = '';
+  if (tsTests.length && !haveLoader) {
+    note = `${tsTests.length} .ts test file(s) not run: dist/lib/register.js is missing`;
+    console.log(`(${note})`);
+  }
+  const files = haveLoader ? [...tsTests, ...jsTests] : jsTests;
+  if (files.length === 0) {
+    console.log('no test files');
+    failed += 1;
+    layers.push({ name, ok: false, passed: 0, failed: 0, time: secs(t), note: 'no test files' });
+    return;
+  }
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const tap = path.join(RESULTS, 'node-tests.tap');
+  fs.rmSync(tap, { force: true });
+  const args = [
+    ...(haveLoader ? ['--import', './dist/lib/register.js'] : []),
+    '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files.map((f) => path.relative(ROOT, f)),
+  ];
+  const { code } = await run(process.execPath, args);
+  const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  const count = (k) => Number(text.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const p = count('pass'), f = count('fail') + count('cancelled');
+  const ok = code === 0 && f === 0 && p > 0;
+  passed += p;
+  failed += f + (ok || f > 0 ? 0 : 1);
+  layers.push({ name, ok, passed: p, failed: f, time: secs(t), note });
+}
+
+async function extensionTests() {
+  const t = Date.now();
+  const name = 'extension tests (VS Code)';
+  console.log(`\n=== ${name}`);
+  const { code, out } = await run(process.execPath, ['test/host/run-ext-tests.mjs'], { capture: true });
+  const last = out.trimEnd().split('\n').pop() ?? '';
+  const m = last.match(/^(\d+) passed, (\d+) failed/);
+  const p = m ? Number(m[1]) : 0, f = m ? Number(m[2]) : 0;
+  const ok = code === 0 && f === 0 && p > 0;
+  passed += p;
+  failed += f + (ok || f > 0 ? 0 : 1);
+  layers.push({ name, ok, passed: p, failed: f, time: secs(t) });
+}
+
+const hostInstalled = () =>
+  fs.existsSync(path.join(ROOT, '.test-host/node24/bin/node')) &&
+  fs.existsSync(path.join(ROOT, '.test-host/cs/node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node')) &&
+  fs.existsSync('/usr/bin/chromium');
+
+await check('typecheck (tsc --noEmit)', process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.']);
+await check('lint (eslint --max-warnings 0)', process.execPath, [bin('eslint', 'bin/eslint.js'), '--max-warnings', '0', '.']);
+if (!(await check('build', process.execPath, ['scripts/build.mjs']))) {
+  // keep the later layers meaningful: the extension alone may still build
+  console.log('(full build failed; building the extension alone for the extension tests)');
+  await run(process.execPath, ['scripts/build.mjs', '--ext-only']);
+}
+await nodeTests();
+if (!hostInstalled()) await check('test host setup', 'bash', ['scripts/setup-test-host.sh']);
+await extensionTests();
+
+console.log('\n=== summary');
+for (const l of layers) {
+  const counts = l.passed !== undefined ? ` ${l.passed} passed, ${l.failed} failed` : '';
+  console.log(`${l.ok ? 'ok  ' : 'FAIL'} ${l.name}${counts} (${l.time})${l.note ? ` - ${l.note}` : ''}`);
+}
+console.log(`total ${secs(t0)}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = layers.every((l) => l.ok) ? 0 : 1;

@@ -1,0 +1,54 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { MultiprocApi } from '../../src/extension/extension';
+import { extension, screenshot, waitFor } from './helpers';
+
+interface Manifest {
+  contributes: {
+    commands: { command: string; title: string }[];
+    viewsContainers: { activitybar: { id: string }[] };
+    views: Record<string, { id: string; name: string }[]>;
+  };
+}
+
+suite('foundation', () => {
+  const manifest = () => extension().packageJSON as Manifest;
+
+  test('the extension activates', async () => {
+    const ext = extension();
+    const api = (await ext.activate()) as MultiprocApi;
+    assert.equal(ext.isActive, true);
+    assert.ok(api.processesView, 'activate() returns the Processes tree view');
+  });
+
+  test('every command of package.json is registered', async () => {
+    await extension().activate();
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const declared = manifest().contributes.commands.map((c) => c.command);
+    assert.equal(declared.length, 11);
+    const missing = declared.filter((c) => !registered.has(c));
+    assert.deepEqual(missing, [], `commands not registered: ${missing.join(', ')}`);
+  });
+
+  test('a command not yet implemented answers instead of failing', async () => {
+    await extension().activate();
+    // shows "multiproc: Copy PID is not yet available" and returns at once
+    await vscode.commands.executeCommand('multiproc.copyPid');
+  });
+
+  test('the multiproc view container shows the Processes view', async () => {
+    const m = manifest().contributes;
+    assert.ok(m.viewsContainers.activitybar.some((c) => c.id === 'multiproc'));
+    assert.deepEqual(m.views.multiproc.map((v) => v.name), ['Processes']);
+
+    const api = (await extension().activate()) as MultiprocApi;
+    await vscode.commands.executeCommand('workbench.view.extension.multiproc');
+    await vscode.commands.executeCommand('multiproc.processes.focus');
+    await waitFor('the Processes view to be visible', () => api.processesView.visible);
+    assert.equal(api.model.getRoots().length, 0, 'no runs yet');
+
+    await vscode.commands.executeCommand('notifications.clearAll');
+    const file = await screenshot('foundation.png');
+    console.log(`    screenshot: ${file}`);
+  });
+});

@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'multiproc.multiproc';
+/** Prefix of every line the tests print (U+2063, invisible); the driver prints only those. */
+export const OUTPUT_TAG = '\u2063';
+/** A line `<OUTPUT_TAG><SCREENSHOT_TAG> <file>.png` asks the driver for a screenshot. */
+export const SCREENSHOT_TAG = '@@multiproc-screenshot@@';
+
+export function extension(): vscode.Extension<unknown> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not installed`);
+  return ext;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Where the driver writes screenshots (the driver tells the extension host; default test-results/). */
+export function resultsDir(): string {
+  return process.env.MULTIPROC_TEST_RESULTS || path.join(extension().extensionPath, 'test-results');
+}
+
+/**
+ * Asks the driver for a screenshot of the whole workbench as `test-results/<name>` and waits
+ * until the file is there. `settleMs` lets the workbench finish painting first.
+ */
+export async function screenshot(name: string, settleMs = 500): Promise<string> {
+  if (!/^[\w.-]+\.png$/.test(name)) throw new Error(`screenshot name must be a plain *.png file name: ${name}`);
+  const file = path.join(resultsDir(), name);
+  fs.rmSync(file, { force: true });
+  await sleep(settleMs);
+  console.log(`${SCREENSHOT_TAG} ${name}`);
+  await waitFor(`screenshot ${name}`, () => fs.existsSync(file), 15_000);
+  return file;
+}
