@@ -1,0 +1,76 @@
+// TypeScript → JavaScript for the loader, with esbuild, through an on-disk cache keyed by the
+// source's hash. Only the first process that loads a file pays for esbuild; every child that
+// loads it again (as spawn-style children do) reads the cache.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import type { TransformOptions } from 'esbuild';
+
+export type Format = 'esm' | 'cjs';
+
+/** Bump when the compiled output would change for the same source. */
+const OUTPUT_VERSION = '1';
+
+let cacheDir: string | undefined;
+
+function cachePath(source: string, filename: string, format: Format): string {
+  if (!cacheDir) {
+    let user = 'user';
+    try { user = String(userInfo().uid); } catch { /* no passwd entry */ }
+    cacheDir = process.env.MULTIPROC_CACHE_DIR || path.join(tmpdir(), `multiproc-${user}`, 'compiled');
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  }
+  const key = createHash('sha256').update(`${OUTPUT_VERSION}\0${format}\0${filename}\0`).update(source).digest('hex').slice(0, 40);
+  return path.join(cacheDir, `${key}.js`);
+}
+
+export function esbuildOptions(filename: string, format: Format): TransformOptions {
+  return {
+    loader: filename.endsWith('x') ? 'tsx' : 'ts',
+    format,
+    target: 'node20',
+    sourcemap: 'inline',
+    sourcefile: filename,
+    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: false, preserveValueImports: false, useDefineForClassFields: true } },
+  };
+}
+
+function readCache(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, code: string): void {
+  try {
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, code, { mode: 0o600 });
+    renameSync(temp, file);
+  } catch {
+    // A cache we cannot write only costs speed.
+  }
+}
+
+export function compileSync(source: string, filename: string, format: Format): string {
+  const file = cachePath(source, filename, format);
+  const hit = readCache(file);
+  if (hit !== undefined) return hit;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const { code } = esbuild.transformSync(source, esbuildOptions(filename, format));
+  writeCache(file, code);
+  return code;
+}
+
+export async function compile(source: string, filename: string, format: Format): Promise<string> {
+  const file = cachePath(source, filename, format);
+  const hit = readCache(file);
+  if (hit !== undefined) return hit;
+  const esbuild = await import('esbuild');
+  const { code } = await esbuild.transform(source, esbuildOptions(filename, format));
+  writeCache(file, code);
+  return code;
+}

@@ -1,0 +1,76 @@
+// Node module hooks (module.register): run TypeScript with no build step, resolve the
+// TypeScript spellings of imports, let programs import 'multiproc' without installing it, and
+// register each ES module of the program so that a child can find a target by its export.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compile } from './compile';
+import { TS_FILE, isProgramFile, tsFormat } from './formats';
+
+interface ResolveContext { conditions: string[]; importAttributes?: Record<string, string>; parentURL?: string }
+interface ResolveResult { url: string; format?: string | null; shortCircuit?: boolean }
+interface LoadContext { format?: string | null; conditions: string[]; importAttributes?: Record<string, string> }
+interface LoadResult { format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }
+type NextResolve = (specifier: string, context?: ResolveContext) => Promise<ResolveResult>;
+type NextLoad = (url: string, context?: LoadContext) => Promise<LoadResult>;
+
+const NOT_FOUND = new Set(['ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_DIR_IMPORT']);
+
+function candidates(specifier: string): string[] {
+  const js = /\.(js|mjs|cjs|jsx)$/.exec(specifier);
+  if (js) {
+    const stem = specifier.slice(0, -js[0].length);
+    return [{ '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts', '.jsx': '.tsx' }[js[0]]!].map((ext) => stem + ext);
+  }
+  if (/\.[cm]?tsx?$/.test(specifier)) return [];
+  return ['.ts', '.tsx', '.mts', '.cts', '.js', '/index.ts', '/index.js'].map((ext) => specifier.replace(/\/$/, '') + ext);
+}
+
+export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<ResolveResult> {
+  try {
+    return await next(specifier, context);
+  } catch (error) {
+    if (!NOT_FOUND.has((error as { code?: string }).code ?? '')) throw error;
+    const library = process.env.MULTIPROC_LIBRARY;
+    if (library && (specifier === 'multiproc' || specifier === 'multiproc/')) {
+      return { url: pathToFileURL(library).href, shortCircuit: true };
+    }
+    if (/^(\.{1,2}\/|\/|file:)/.test(specifier)) {
+      for (const candidate of candidates(specifier)) {
+        try {
+          return await next(candidate, context);
+        } catch {
+          // try the next spelling
+        }
+      }
+    }
+    throw error;
+  }
+}
+
+/** Makes the module put its own namespace in the registry before any of its code runs. */
+function register(source: string, url: string): string {
+  const u = JSON.stringify(url);
+  const line = `import * as __multiproc_self from ${u};(globalThis[Symbol.for("multiproc.modules")] ??= new Map()).set(${u}, __multiproc_self);`;
+  // Prepended on the first line (after a shebang) so that line numbers do not move.
+  if (source.startsWith('#!')) {
+    const eol = source.indexOf('\n');
+    return eol < 0 ? source : source.slice(0, eol + 1) + line + source.slice(eol + 1);
+  }
+  return line + source;
+}
+
+export async function load(url: string, context: LoadContext, next: NextLoad): Promise<LoadResult> {
+  if (!url.startsWith('file:')) return next(url, context);
+  const filename = fileURLToPath(url);
+  if (TS_FILE.test(filename)) {
+    // CommonJS TypeScript is compiled by the require hook (register.ts) on the main thread.
+    if (tsFormat(filename) === 'commonjs') return { format: 'commonjs', shortCircuit: true };
+    const code = await compile(await readFile(filename, 'utf8'), filename, 'esm');
+    return { format: 'module', source: isProgramFile(filename) ? register(code, url) : code, shortCircuit: true };
+  }
+  const result = await next(url, context);
+  if (result.format === 'module' && result.source != null && isProgramFile(filename)) {
+    return { ...result, source: register(Buffer.from(result.source as Uint8Array).toString('utf8'), url) };
+  }
+  return result;
+}

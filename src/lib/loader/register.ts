@@ -1,0 +1,25 @@
+// `node --import multiproc/register prog.ts`: installs the loader in this process. Every
+// process the library starts is started with it too, so children run TypeScript as well.
+import Module, { register } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compileSync } from './compile';
+
+const INSTALLED = Symbol.for('multiproc.loader');
+const globals = globalThis as Record<symbol, unknown>;
+
+if (!globals[INSTALLED]) {
+  globals[INSTALLED] = true;
+  globals[Symbol.for('multiproc.modules')] ??= new Map();
+  register(pathToFileURL(path.join(__dirname, 'loader-hooks.mjs')));
+  type Compile = (this: unknown, code: string, filename: string) => void;
+  const extensions = (Module as unknown as { _extensions: Record<string, (module: { _compile: Compile }, filename: string) => void> })._extensions;
+  const compileTs = (module: { _compile: Compile }, filename: string) => {
+    module._compile(compileSync(readFileSync(filename, 'utf8'), filename, 'cjs'), filename);
+  };
+  extensions['.ts'] = compileTs;
+  extensions['.cts'] = compileTs;
+  extensions['.tsx'] = compileTs;
+  process.setSourceMapsEnabled(true);
+}

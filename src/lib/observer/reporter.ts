@@ -1,0 +1,50 @@
+// The program side of the observer channel. With no observer in the environment every call is a
+// no-op, so programs run outside VS Code pay nothing. Reports never throw into the program: an
+// observer that went away just stops receiving.
+import { connect, type Socket } from 'node:net';
+import { ENV_OBSERVER, ENV_OBSERVER_SECRET, WIRE_VERSION, encodeFrame, type Report } from './wire';
+
+let socket: Socket | undefined;
+let broken = false;
+
+function channel(): Socket | undefined {
+  if (socket || broken) return socket;
+  const address = process.env[ENV_OBSERVER];
+  if (!address) {
+    broken = true;
+    return undefined;
+  }
+  socket = connect(address);
+  socket.on('error', () => {
+    broken = true;
+    socket?.destroy();
+  });
+  // Reporting must never keep a finished program alive.
+  socket.unref();
+  socket.write(encodeFrame({ t: 'hello', v: WIRE_VERSION, secret: process.env[ENV_OBSERVER_SECRET] ?? '', pid: process.pid }));
+  return socket;
+}
+
+export function observed(): boolean {
+  return !!process.env[ENV_OBSERVER];
+}
+
+export function report(frame: Report): void {
+  const s = channel();
+  if (s && !broken) s.write(encodeFrame(frame));
+}
+
+/** Resolves when everything reported so far has been handed to the OS (or the channel failed). */
+export function flushReports(timeoutMs = 1000): Promise<void> {
+  const s = socket;
+  if (!s || broken || s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    s.end(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket = undefined;
+    broken = true;
+  });
+}

@@ -1,0 +1,91 @@
+// The observer wire format: what every process of a program reports to an observer (the VS Code
+// extension or `multiproc run --watch`). Versioned, so that an extension can read programs built
+// against an older or newer library.
+//
+// A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON. The first
+// frame on a connection is `hello` carrying the run's secret; the observer drops a connection
+// whose first frame is anything else or carries the wrong secret.
+
+export const WIRE_VERSION = 1;
+/** Frames above this are refused by both ends: reports are small, so a big frame is garbage. */
+export const MAX_FRAME_BYTES = 1 << 20;
+
+/** Environment variables through which an observer makes itself known to a program. */
+export const ENV_OBSERVER = 'MULTIPROC_OBSERVER';
+export const ENV_OBSERVER_SECRET = 'MULTIPROC_OBSERVER_SECRET';
+
+export interface Hello { t: 'hello'; v: number; secret: string; pid: number }
+
+export interface ProcessStarted {
+  t: 'start';
+  pid: number;
+  ppid: number;
+  name: string;
+  /** Python's `_identity`, joined by ':'; '' for the main process. */
+  ident: string;
+  daemon: boolean;
+  /** `module#export` of the target, or of the Process subclass whose run() was overridden. */
+  target?: string;
+  argv?: string[];
+  time: number;
+}
+
+export interface ProcessExited {
+  t: 'exit';
+  pid: number;
+  /** Python's exitcode: the exit status, or −N when signal N ended the process. */
+  code: number;
+  signal?: string;
+  time: number;
+}
+
+export type Report = ProcessStarted | ProcessExited;
+export type Frame = Hello | Report;
+
+export function encodeFrame(frame: Frame): Buffer {
+  const body = Buffer.from(JSON.stringify(frame), 'utf8');
+  if (body.length > MAX_FRAME_BYTES) throw new RangeError(`observer frame of ${body.length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(body.length, 0);
+  return Buffer.concat([head, body]);
+}
+
+export class FrameError extends Error {
+  override name = 'FrameError';
+}
+
+/**
+ * Splits a byte stream into frames. Throws FrameError on an oversized length or a body that is
+ * not a JSON object with a string `t`; the caller then drops the connection.
+ */
+export class FrameDecoder {
+  private buffered: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Frame[] {
+    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    const frames: Frame[] = [];
+    while (this.buffered.length >= 4) {
+      const length = this.buffered.readUInt32BE(0);
+      if (length > MAX_FRAME_BYTES) throw new FrameError(`frame length ${length} exceeds ${MAX_FRAME_BYTES}`);
+      if (this.buffered.length < 4 + length) break;
+      const body = this.buffered.subarray(4, 4 + length);
+      this.buffered = this.buffered.subarray(4 + length);
+      let value: unknown;
+      try {
+        value = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new FrameError('frame body is not JSON');
+      }
+      if (typeof value !== 'object' || value === null || typeof (value as { t?: unknown }).t !== 'string') {
+        throw new FrameError('frame is not a report object');
+      }
+      frames.push(value as Frame);
+    }
+    return frames;
+  }
+
+  /** Bytes of an incomplete frame still waiting for the rest. */
+  get pending(): number {
+    return this.buffered.length;
+  }
+}

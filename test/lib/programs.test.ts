@@ -1,0 +1,112 @@
+// Whole programs, run the way a user runs them: `multiproc run <file>` or plain node.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { ROOT, pidAlive, runProgram, sleepMs, tempFile, waitFor } from './helpers.ts';
+
+const programs = path.join(ROOT, 'test/lib/programs');
+const program = (name: string) => path.join(programs, name);
+
+describe('programs in every module system', () => {
+  for (const [file, tag] of [['esm.mjs', 'mjs'], ['common.cjs', 'cjs'], ['common-ts.cts', 'cts']]) {
+    test(`${file} runs its target in a child`, async () => {
+      const r = await runProgram(program(file));
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, `hello ${tag} from Process-1\nexitCode 0\n`);
+      assert.equal(r.code, 0);
+    });
+  }
+
+  test('TypeScript import spellings (.js suffix for a .ts file, type-only imports) work in main and child', async () => {
+    const r = await runProgram(program('imports.ts'));
+    assert.equal(r.stdout, 'from a .ts module imported with a .js suffix\n');
+    assert.equal(r.code, 0);
+  });
+
+  test('the plain node way: node --import multiproc/register', async () => {
+    const r = await runProgram(program('esm.mjs'), [], { nodeArgs: ['--import', pathToFileURL(path.join(ROOT, 'dist/lib/register.js')).href] });
+    assert.equal(r.stdout, 'hello mjs from Process-1\nexitCode 0\n');
+  });
+});
+
+describe('failures in children', () => {
+  test('an uncaught error prints its stack under a "Process Process-1:" header, pointing at the TypeScript line', async () => {
+    const r = await runProgram(program('crash.ts'));
+    assert.equal(r.stdout, 'exitCode 1\n');
+    assert.match(r.stderr, /^Process Process-1:\nRangeError: bad input\n\s+at fail \(.*crash\.ts:5:\d+\)/);
+    assert.equal(r.code, 0);
+  });
+
+  test('a module that starts processes without the main guard gets Python\'s bootstrapping error in the child', async () => {
+    const r = await runProgram(program('unguarded.ts'));
+    assert.match(r.stderr, /^Process Process-1:\nError: An attempt has been made to start a new process before the current process has finished its bootstrapping phase/);
+    assert.match(r.stderr, /if \(isMainProcess\(\)\)/);
+    assert.equal(r.stdout, 'MainProcess saw exitCode 1\n');
+  });
+});
+
+describe('the CLI', () => {
+  test('a missing file, a directory and no program are clear errors', async () => {
+    const missing = await runProgram(path.join(programs, 'nope.ts'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^multiproc: cannot run .*nope\.ts: no such file/);
+    const dir = await runProgram(programs);
+    assert.equal(dir.code, 2);
+    assert.match(dir.stderr, /it is not a file/);
+    const none = await runProgram('', [], { nodeArgs: [path.join(ROOT, 'dist/lib/cli.js'), 'run'] });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /run needs a program to run/);
+  });
+
+  test('a syntax error names the file and line', async () => {
+    const dir = path.dirname(tempFile());
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'syntax-error.ts');
+    writeFileSync(file, 'const ok = 1;\nconst broken = ;\n');
+    const r = await runProgram(file);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /syntax-error\.ts:2:\d+/);
+  });
+
+  test('passes the exit code through', async () => {
+    const file = tempFile('exit') + '.ts';
+    writeFileSync(file, 'process.exitCode = 5;\n');
+    assert.equal((await runProgram(file)).code, 5);
+  });
+});
+
+async function startTree(args: string[]): Promise<{ pids: Map<string, number>; done: Promise<unknown>; main: number }> {
+  let stdout = '';
+  const pids = new Map<string, number>();
+  let main = 0;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(ROOT, 'dist/lib/register.js')).href, program('tree.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  main = child.pid!;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+    for (const m of stdout.matchAll(/^pid (\S+) (\d+)$/gm)) pids.set(m[1], Number(m[2]));
+  });
+  const done = new Promise((resolve) => child.on('close', resolve));
+  const expected = args.includes('--daemon') ? 4 : 3;
+  assert.equal(await waitFor(() => pids.size === expected, 15_000), true, `tree did not start: ${stdout}`);
+  return { pids, done, main };
+}
+
+describe('no orphans', () => {
+  test('SIGKILL of the main process: no descendant is alive 2 s later', async () => {
+    const { pids, done, main } = await startTree(['--daemon']);
+    process.kill(main, 'SIGKILL');
+    await done;
+    await sleepMs(2000);
+    for (const [name, pid] of pids) assert.equal(pidAlive(pid), false, `${name} (${pid}) outlived its SIGKILLed ancestor`);
+  });
+
+  test('SIGTERM of the main process ends its children too', async () => {
+    const { pids, done, main } = await startTree(['--daemon']);
+    process.kill(main, 'SIGTERM');
+    await done;
+    assert.equal(await waitFor(() => [...pids.values()].every((pid) => !pidAlive(pid)), 2000), true);
+  });
+});

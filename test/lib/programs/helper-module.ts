@@ -1,0 +1,3 @@
+export function helper(): string {
+  return 'from a .ts module imported with a .js suffix';
+}
