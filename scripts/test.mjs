@@ -1,8 +1,8 @@
 // `npm test`: every layer, in order, always all of them:
-//   1. tsc --noEmit   2. eslint   3. build   4. node --test (library + packaging tests)
+//   1. tsc --noEmit   2. eslint   3. build   4. node --test: library tests, then packaging tests
 //   5. test host install (only if missing)   6. extension tests inside VS Code
 // Last line: "N passed, N failed", summing the tests of layers 4 and 6; a check (1, 2, 3, 5)
-// that fails adds one failure. Exit code 1 if any layer failed or a test layer counted nothing.
+// that fails, or a test layer that fails without counting a failure, adds one failure. Exit code 1 if any layer failed or a test layer counted nothing.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,23 +48,11 @@ async function check(name, cmd, args) {
   return ok;
 }
 
-async function nodeTests() {
+/** One `node --test` run; counts come from its TAP report (`# pass N`, `# fail N`, `# cancelled N`). */
+async function nodeTests(name, files, { loader = false, note = '' } = {}) {
   const t = Date.now();
-  const name = 'node --test (library, packaging)';
   console.log(`\n=== ${name}`);
-  const register = path.join(ROOT, 'dist/lib/register.js');
-  const tsTests = walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(ts|mts|cts)$/.test(f));
-  const jsTests = [
-    ...walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(mjs|cjs|js)$/.test(f)),
-    ...walk(path.join(ROOT, 'test/package'), (f) => /\.test\.(mjs|cjs|js)$/.test(f)),
-  ];
-  const haveLoader = fs.existsSync(register);
-  let note = '';
-  if (tsTests.length && !haveLoader) {
-    note = `${tsTests.length} .ts test file(s) not run: dist/lib/register.js is missing`;
-    console.log(`(${note})`);
-  }
-  const files = haveLoader ? [...tsTests, ...jsTests] : jsTests;
+  if (note) console.log(`(${note})`);
   if (files.length === 0) {
     console.log('no test files');
     failed += 1;
@@ -72,10 +60,10 @@ async function nodeTests() {
     return;
   }
   fs.mkdirSync(RESULTS, { recursive: true });
-  const tap = path.join(RESULTS, 'node-tests.tap');
+  const tap = path.join(RESULTS, `${name.replace(/^node --test \((\w+)\)$/, 'node-tests-$1')}.tap`);
   fs.rmSync(tap, { force: true });
   const args = [
-    ...(haveLoader ? ['--import', './dist/lib/register.js'] : []),
+    ...(loader ? ['--import', './dist/lib/register.js'] : []),
     '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files.map((f) => path.relative(ROOT, f)),
@@ -88,6 +76,20 @@ async function nodeTests() {
   passed += p;
   failed += f + (ok || f > 0 ? 0 : 1);
   layers.push({ name, ok, passed: p, failed: f, time: secs(t), note });
+}
+
+/** Library tests: test/lib/**\/*.test.ts through the library's TypeScript loader, plus any .mjs/.cjs/.js ones. */
+async function libraryTests() {
+  const haveLoader = fs.existsSync(path.join(ROOT, 'dist/lib/register.js'));
+  const tsTests = walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(ts|mts|cts)$/.test(f));
+  const jsTests = walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(mjs|cjs|js)$/.test(f));
+  const note = tsTests.length && !haveLoader ? `${tsTests.length} .ts test file(s) not run: dist/lib/register.js is missing` : '';
+  const files = haveLoader ? [...tsTests, ...jsTests] : jsTests;
+  if (!files.length) {
+    console.log(`\n=== node --test (library)\n(${note || 'no library tests yet'})`);
+    return;
+  }
+  await nodeTests('node --test (library)', files, { loader: haveLoader, note });
 }
 
 async function extensionTests() {
@@ -116,7 +118,9 @@ if (!(await check('build', process.execPath, ['scripts/build.mjs']))) {
   console.log('(full build failed; building the extension alone for the extension tests)');
   await run(process.execPath, ['scripts/build.mjs', '--ext-only']);
 }
-await nodeTests();
+await libraryTests();
+// after the library tests: packaging rebuilds dist/, which the library tests load
+await nodeTests('node --test (packaging)', walk(path.join(ROOT, 'test/package'), (f) => /\.test\.(mjs|cjs|js)$/.test(f)));
 if (!hostInstalled()) await check('test host setup', 'bash', ['scripts/setup-test-host.sh']);
 await extensionTests();
 

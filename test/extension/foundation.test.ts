@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MultiprocApi } from '../../src/extension/extension';
 import { extension, screenshot, waitFor } from './helpers';
@@ -49,6 +50,6 @@ suite('foundation', () => {
 
     await vscode.commands.executeCommand('notifications.clearAll');
     const file = await screenshot('foundation.png');
-    console.log(`    screenshot: ${file}`);
+    console.log(`    screenshot: ${path.relative(extension().extensionPath, file)}`);
   });
 });
