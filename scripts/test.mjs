@@ -122,6 +122,10 @@ await libraryTests();
 // after the library tests: packaging rebuilds dist/, which the library tests load
 await nodeTests('node --test (packaging)', walk(path.join(ROOT, 'test/package'), (f) => /\.test\.(mjs|cjs|js)$/.test(f)));
 if (!hostInstalled()) await check('test host setup', 'bash', ['scripts/setup-test-host.sh']);
+if (!fs.existsSync(path.join(ROOT, 'dist/extension/extension.js'))) {
+  // a failed packaging build can leave dist/ without the extension
+  await run(process.execPath, ['scripts/build.mjs', '--ext-only']);
+}
 await extensionTests();
 
 console.log('\n=== summary');
