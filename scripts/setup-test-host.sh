@@ -18,6 +18,14 @@ NODE24="$H/node24/bin/node"
 CS_DIR="$H/cs"
 CS_MARK="$CS_DIR/node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node"
 
+# Run from an npm script (npm test), the environment carries the outer npm's settings; the
+# nested install must not inherit them (code-server's postinstall reads the Node version from
+# npm_config_user_agent, which would then name the outer Node).
+unset npm_config_user_agent npm_execpath npm_node_execpath npm_command NODE
+for v in $(compgen -e); do
+  case "$v" in npm_lifecycle_*|npm_package_*) unset "$v" ;; esac
+done
+
 say() { printf '[setup-test-host] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 

@@ -192,6 +192,9 @@ async function main() {
     return shots;
   };
 
+  // workbench errors worth no mention: offline look-ups, and cancellations while shutting down
+  const QUIET_ERRORS = /ENOTFOUND|ERR_NAME_NOT_RESOLVED|EAI_AGAIN|^Canceled\b/;
+  let testsEnded = false;
   let resolveExit;
   const exited = new Promise((r) => { resolveExit = r; });
   // VS Code calls codeAutomationLog(level, args) for the workbench's and the extension host's
@@ -203,12 +206,13 @@ async function main() {
       if (line.startsWith(SCREENSHOT_TAG)) await takeScreenshot(line.slice(SCREENSHOT_TAG.length).trim());
       else if (SUMMARY.test(line)) summary = line; // printed last, by finish()
       else process.stdout.write(`${line}\n`);
-    } else if (opts.verbose || (level === 'error' && !/ENOTFOUND|ERR_NAME_NOT_RESOLVED|EAI_AGAIN/.test(text))) {
+    } else if (opts.verbose || (level === 'error' && !testsEnded && !QUIET_ERRORS.test(text))) {
       hlog(`[vscode ${level}]`, text);
     }
   });
   // ... and codeAutomationExit(code, logs) when the test run has ended.
   await page.exposeFunction('codeAutomationExit', async (code, logs) => {
+    testsEnded = true;
     const logDir = path.join(resultsDir, 'ext-host-logs');
     fs.rmSync(logDir, { recursive: true, force: true });
     for (const f of logs || []) {
