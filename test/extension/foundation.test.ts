@@ -9,6 +9,7 @@ interface Manifest {
     commands: { command: string; title: string }[];
     viewsContainers: { activitybar: { id: string }[] };
     views: Record<string, { id: string; name: string }[]>;
+    menus: Record<string, { command: string; when?: string }[]>;
   };
 }
 
@@ -51,5 +52,22 @@ suite('foundation', () => {
     await vscode.commands.executeCommand('notifications.clearAll');
     const file = await screenshot('foundation.png');
     console.log(`    screenshot: ${path.relative(extension().extensionPath, file)}`);
+  });
+
+  test('Run with multiproc is offered on TypeScript and JavaScript files', async () => {
+    const menus = manifest().contributes.menus;
+    for (const where of ['editor/title', 'explorer/context']) {
+      const item = menus[where]?.find((m) => m.command === 'multiproc.run');
+      assert.ok(item?.when, `multiproc.run in ${where}`);
+      const re = new RegExp(item.when.match(/resourceExtname =~ \/(.*)\/$/)![1]);
+      for (const ext of ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']) assert.ok(re.test(ext), `${where} offers ${ext}`);
+      for (const ext of ['.json', '.tsx', '.py']) assert.ok(!re.test(ext), `${where} does not offer ${ext}`);
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace is open');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'hello.ts'));
+    await vscode.window.showTextDocument(doc);
+    await screenshot('editor-run.png'); // the play button at the top right of the editor
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
