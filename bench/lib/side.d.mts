@@ -1,0 +1,9 @@
+// Types of side.mjs, for the TypeScript (multiproc) sides.
+export function params(): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export function report(metrics: Record<string, number[]>): void;
+export function nowMs(): number;
+export function add(metrics: Record<string, number[]>, name: string, value: number): void;
+export function rssMiB(pid?: number | 'self'): number;
+export function pssMiB(pid?: number | 'self'): number;
+export function sleep(ms: number): Promise<void>;
+export function waitForFiles(files: string[], timeoutMs?: number): Promise<void>;

@@ -1,0 +1,1 @@
+// The no-op child of the raw Node baselines.
