@@ -2,10 +2,11 @@
 // in the program's own modules, run it, and exit as Python's Process._bootstrap does.
 import { context } from './context';
 import { finishChildren } from './exit';
+import { flushLinks } from './link';
 import { flushReports } from './observer/reporter';
 import { parentGone } from './parent';
 import { Process, adoptAsCurrent, type Bootstrap, type Target } from './process';
-import { loads } from './reduction';
+import { decodeAsync, loads } from './reduction';
 import { loadExport } from './targets';
 
 function receiveBootstrap(): Promise<Bootstrap> {
@@ -25,6 +26,7 @@ function printFailure(error: unknown): void {
 
 async function exit(code: number): Promise<never> {
   await finishChildren();
+  await flushLinks();
   await flushReports();
   process.exit(code);
 }
@@ -52,13 +54,17 @@ export async function bootstrapChild(): Promise<void> {
   let self: Process;
   try {
     const target = boot.target ? (await loadExport(boot.target)) as Target : null;
+    const decodeAll = async (values: Record<string, Buffer>) =>
+      Object.fromEntries(await Promise.all(Object.entries(values).map(async ([k, v]) => [k, await decodeAsync(Buffer.from(v))])));
+    const args = await Promise.all(boot.args.map((a) => decodeAsync(Buffer.from(a))));
+    const kwargs = boot.kwargs && await decodeAll(boot.kwargs);
     if (boot.subclass) {
       const cls = (await loadExport(boot.subclass.ref)) as { prototype: Process };
-      self = Object.assign(Object.create(cls.prototype) as Process, boot.subclass.fields);
+      self = Object.assign(Object.create(cls.prototype) as Process, await decodeAll(boot.subclass.fields));
     } else {
       self = Object.create(Process.prototype) as Process;
     }
-    adoptAsCurrent(self, { target, args: boot.args, kwargs: boot.kwargs, parentPid: boot.parent.pid });
+    adoptAsCurrent(self, { target, args, kwargs, parentPid: boot.parent.pid });
   } catch (error) {
     printFailure(error);
     return exit(1);

@@ -26,3 +26,18 @@ export class AuthenticationError extends ProcessError {
 export class BufferTooShort extends ProcessError {
   override name = 'BufferTooShort';
 }
+
+/** Python's queue.Full: a non-blocking or timed-out put on a full queue. */
+export class Full extends Error {
+  override name = 'Full';
+}
+
+/** Python's queue.Empty: a non-blocking or timed-out get on an empty queue. */
+export class Empty extends Error {
+  override name = 'Empty';
+}
+
+/** Python's EOFError: recv() on a connection whose other end is closed with nothing left to read. */
+export class EOFError extends Error {
+  override name = 'EOFError';
+}

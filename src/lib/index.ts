@@ -3,7 +3,13 @@ export { Process, currentProcess, activeChildren } from './process';
 export type { ProcessOptions, Target } from './process';
 export { parentProcess, ParentProcess } from './parent';
 export { isMainProcess, cpuCount } from './context';
-export { AssertionError, AuthenticationError, BufferTooShort, ProcessError, TimeoutError, ValueError } from './errors';
+export { Queue, SimpleQueue, JoinableQueue } from './queues';
+export type { GetOptions, PutOptions } from './queues';
+export { Pipe, Connection } from './connection';
+export {
+  AssertionError, AuthenticationError, BufferTooShort, EOFError, Empty, Full, ProcessError, TimeoutError, ValueError,
+} from './errors';
+export { MAX_MESSAGE_BYTES, MessageTooLarge } from './framing';
 export { SerializationError } from './reduction';
 
 /** @internal The child entry's hook; not part of the API. */

@@ -6,7 +6,7 @@ import { AssertionError, ValueError } from './errors';
 import { installExitHandler } from './exit';
 import { report } from './observer/reporter';
 import { SpawnPopen, type Popen } from './popen';
-import { dumps } from './reduction';
+import { dumps, encode } from './reduction';
 import { describeRef, findExport, loaderActive, type ExportRef } from './targets';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,10 +31,11 @@ export interface Bootstrap {
   authkey: Buffer;
   parent: { pid: number; name: string };
   target: ExportRef | null;
-  args: unknown[];
-  kwargs: Record<string, unknown> | null;
+  /** Each argument encoded on its own (see reduction.ts), so that errors can name it. */
+  args: Buffer[];
+  kwargs: Record<string, Buffer> | null;
   /** Set when a subclass overrides run(): the class to rebuild and its own fields. */
-  subclass: { ref: ExportRef; fields: Record<string, unknown> } | null;
+  subclass: { ref: ExportRef; fields: Record<string, Buffer> } | null;
 }
 
 interface State {
@@ -148,7 +149,11 @@ export class Process {
       );
     };
     const target = s.target ? lookFor(s.target, 'target') : null;
-    const subclass = overridesRun ? { ref: lookFor(this.constructor, 'class'), fields: { ...this } } : null;
+    const encodeAll = (values: Record<string, unknown>, label: (key: string) => string) =>
+      Object.fromEntries(Object.entries(values).map(([k, v]) => [k, encode(v, label(k))]));
+    const subclass = overridesRun
+      ? { ref: lookFor(this.constructor, 'class'), fields: encodeAll({ ...this } as Record<string, unknown>, (k) => `${this.constructor.name}.${k}`) }
+      : null;
     const payload: Bootstrap = {
       v: 1,
       name: s.name,
@@ -157,14 +162,10 @@ export class Process {
       authkey: s.authkey ?? context.authkey,
       parent: { pid: process.pid, name: context.name },
       target,
-      args: s.args,
-      kwargs: s.kwargs,
+      args: s.args.map((arg, i) => encode(arg, `args[${i}]`)),
+      kwargs: s.kwargs && encodeAll(s.kwargs, (k) => `kwargs.${k}`),
       subclass,
     };
-    // Each part is checked on its own so that the error names the argument that cannot travel.
-    s.args.forEach((arg, i) => dumps(arg, `args[${i}]`));
-    if (s.kwargs) for (const [k, v] of Object.entries(s.kwargs)) dumps(v, `kwargs.${k}`);
-    if (subclass) for (const [k, v] of Object.entries(subclass.fields)) dumps(v, `${this.constructor.name}.${k}`);
     const shown = subclass ? subclass.ref : target;
     return { payload: dumps(payload, 'the process'), target: shown ? describeRef(shown) : undefined };
   }

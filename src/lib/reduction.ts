@@ -2,6 +2,7 @@
 // Date, BigInt, typed arrays, Buffers and Errors, and refuses functions, sockets and other live
 // handles. Errors name the value that could not travel, since V8's own message does not.
 import { deserialize, serialize } from 'node:v8';
+import { describeRef, findExport, loadExport, type ExportRef } from './targets';
 
 export function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -61,4 +62,201 @@ export function dumps(value: unknown, label: string): Buffer {
 
 export function loads(data: Buffer | Uint8Array): unknown {
   return deserialize(data);
+}
+
+// --- Values as messages -------------------------------------------------------------------
+// A message body starts with a tag byte. Numbers, strings, booleans, null and undefined have
+// their own tags (ten times cheaper than V8's serializer for the small items queues carry);
+// everything else goes through V8. Objects of the library that can be shared (queues, pipe
+// ends, locks…) are replaced by a marker and rebuilt on the other side.
+
+const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes }
+
+/** Implemented by library objects that can travel to another process and work there. */
+export const REDUCE = Symbol.for('multiproc.reduce');
+export interface Reduced { kind: string; state: unknown }
+export interface Shareable { [REDUCE](): Reduced }
+
+const MARK = '__multiproc_shared__';
+const rebuilders = new Map<string, (state: unknown) => unknown>();
+
+/** Declares how to rebuild a shareable kind in the receiving process. */
+export function registerKind(kind: string, rebuild: (state: unknown) => unknown): void {
+  rebuilders.set(kind, rebuild);
+}
+
+function isShareable(value: object): value is Shareable {
+  return typeof (value as Partial<Shareable>)[REDUCE] === 'function';
+}
+
+function isOpaque(value: object): boolean {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp || value instanceof Error;
+}
+
+/** Replaces shareable objects by markers; returns the same value when there is none. */
+function reduceDeep(value: unknown, seen: Map<object, unknown>): unknown {
+  if (typeof value === 'function') {
+    // A function exported by a module travels by reference, as pickle sends functions.
+    const ref = findExport(value);
+    return ref ? { [MARK]: { kind: 'function', state: ref } } : value;
+  }
+  if (typeof value !== 'object' || value === null || isOpaque(value)) return value;
+  if (seen.has(value)) return seen.get(value);
+  if (isShareable(value)) {
+    const reduced = { [MARK]: value[REDUCE]() };
+    seen.set(value, reduced);
+    return reduced;
+  }
+  seen.set(value, value);
+  let copy: unknown = value;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      const r = reduceDeep(item, seen);
+      if (r !== item) {
+        if (copy === value) copy = value.slice();
+        (copy as unknown[])[i] = r;
+      }
+    });
+  } else if (value instanceof Map) {
+    let changed = false;
+    const entries: Array<[unknown, unknown]> = [];
+    for (const [k, v] of value) {
+      const rk = reduceDeep(k, seen);
+      const rv = reduceDeep(v, seen);
+      changed ||= rk !== k || rv !== v;
+      entries.push([rk, rv]);
+    }
+    if (changed) copy = new Map(entries);
+  } else if (value instanceof Set) {
+    let changed = false;
+    const items: unknown[] = [];
+    for (const v of value) {
+      const r = reduceDeep(v, seen);
+      changed ||= r !== v;
+      items.push(r);
+    }
+    if (changed) copy = new Set(items);
+  } else {
+    for (const [k, v] of Object.entries(value)) {
+      const r = reduceDeep(v, seen);
+      if (r !== v) {
+        if (copy === value) copy = { ...value };
+        (copy as Record<string, unknown>)[k] = r;
+      }
+    }
+  }
+  seen.set(value, copy);
+  return copy;
+}
+
+function reviveDeep(value: unknown, seen: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null || isOpaque(value) || seen.has(value)) return value;
+  seen.add(value);
+  if (MARK in value) {
+    const { kind, state } = (value as Record<string, Reduced>)[MARK];
+    const rebuild = rebuilders.get(kind);
+    if (!rebuild) throw new TypeError(`cannot rebuild a shared ${kind}: this process does not know that kind`);
+    return rebuild(state);
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => { value[i] = reviveDeep(item, seen); });
+  } else if (value instanceof Map) {
+    const entries = [...value].map(([k, v]) => [reviveDeep(k, seen), reviveDeep(v, seen)] as const);
+    value.clear();
+    for (const [k, v] of entries) value.set(k, v);
+  } else if (value instanceof Set) {
+    const items = [...value].map((v) => reviveDeep(v, seen));
+    value.clear();
+    for (const v of items) value.add(v);
+  } else {
+    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = reviveDeep(v, seen);
+  }
+  return value;
+}
+
+const SINGLE: Buffer[] = [Tag.Undefined, Tag.Null, Tag.True, Tag.False].map((t) => Buffer.from([t]));
+
+/** Encodes a value as a message body, or throws naming `label` and what cannot travel. */
+export function encode(value: unknown, label = 'the object'): Buffer {
+  switch (typeof value) {
+    case 'undefined': return SINGLE[Tag.Undefined];
+    case 'boolean': return SINGLE[value ? Tag.True : Tag.False];
+    case 'number': {
+      const b = Buffer.allocUnsafe(9);
+      b[0] = Tag.Number;
+      b.writeDoubleLE(value, 1);
+      return b;
+    }
+    case 'function': {
+      const reduced = reduceDeep(value, new Map());
+      return Buffer.concat([Buffer.from([Tag.V8Shared]), dumps(reduced, label)]);
+    }
+    case 'string': {
+      const b = Buffer.allocUnsafe(1 + Buffer.byteLength(value));
+      b[0] = Tag.String;
+      b.write(value, 1);
+      return b;
+    }
+    default: {
+      if (value === null) return SINGLE[Tag.Null];
+      const reduced = reduceDeep(value, new Map());
+      const body = dumps(reduced, label);
+      return Buffer.concat([Buffer.from([reduced === value ? Tag.V8 : Tag.V8Shared]), body]);
+    }
+  }
+}
+
+/** A message body that carries raw bytes (sendBytes), decoded by `decode` as a Buffer. */
+export function encodeBytes(bytes: Uint8Array): Buffer[] {
+  return [Buffer.from([Tag.Bytes]), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+}
+
+export function decode(body: Buffer): unknown {
+  switch (body[0] as Tag) {
+    case Tag.Undefined: return undefined;
+    case Tag.Null: return null;
+    case Tag.True: return true;
+    case Tag.False: return false;
+    case Tag.Number: return body.readDoubleLE(1);
+    case Tag.String: return body.toString('utf8', 1);
+    case Tag.V8: return loads(body.subarray(1));
+    case Tag.V8Shared: return reviveDeep(loads(body.subarray(1)), new Set());
+    case Tag.Bytes: return Buffer.from(body.subarray(1));
+    default: throw new TypeError(`message with unknown tag ${body[0]}`);
+  }
+}
+
+// Functions sent by reference are imported (asynchronously) before the value is rebuilt.
+const loadedFunctions = new Map<string, unknown>();
+registerKind('function', (state) => {
+  const key = describeRef(state as ExportRef);
+  if (!loadedFunctions.has(key)) throw new TypeError(`function ${key} was not loaded before use`);
+  return loadedFunctions.get(key);
+});
+
+function functionRefs(value: unknown, found: ExportRef[], seen: Set<object>): ExportRef[] {
+  if (typeof value !== 'object' || value === null || isOpaque(value) || seen.has(value)) return found;
+  seen.add(value);
+  if (MARK in value) {
+    const reduced = (value as Record<string, Reduced>)[MARK];
+    if (reduced.kind === 'function') found.push(reduced.state as ExportRef);
+    return found;
+  }
+  const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
+  for (const child of children) functionRefs(child, found, seen);
+  return found;
+}
+
+/** Decodes a message body, first importing the modules of any function sent by reference. */
+export async function decodeAsync(body: Buffer): Promise<unknown> {
+  if (body[0] !== Tag.V8Shared) return decode(body);
+  const raw = loads(body.subarray(1));
+  const refs = functionRefs(raw, [], new Set()).filter((ref) => !loadedFunctions.has(describeRef(ref)));
+  for (const ref of refs) loadedFunctions.set(describeRef(ref), await loadExport(ref));
+  return reviveDeep(raw, new Set());
+}
+
+/** The raw bytes of a message: for sendBytes messages, what was sent. */
+export function decodeBytes(body: Buffer): Buffer {
+  return body[0] === Tag.Bytes ? body.subarray(1) : body;
 }

@@ -5,7 +5,7 @@ import {
   AssertionError, Process, SerializationError, ValueError, activeChildren, cpuCount, currentProcess, isMainProcess, parentProcess,
 } from 'multiproc';
 import * as targets from './fixtures/targets.ts';
-import { pidAlive, readJson, tempFile, waitFor } from './helpers.ts';
+import { pidAlive, readJson, tempFile } from './helpers.ts';
 
 async function run(p: Process): Promise<Process> {
   p.start();

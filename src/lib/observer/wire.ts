@@ -39,7 +39,26 @@ export interface ProcessExited {
   time: number;
 }
 
-export type Report = ProcessStarted | ProcessExited;
+/** The state of a queue or pipe, from the process that owns it; sent at most ~10 times a second. */
+export interface QueueState {
+  t: 'queue';
+  id: string;
+  /** The process that created (and serves) the queue. */
+  pid: number;
+  kind: string;
+  /** Items waiting, including those read ahead by consumers but not yet handed out. */
+  depth: number;
+  bytes: number;
+  /** Blocked get() and put() calls, in every process. */
+  getters: number;
+  putters: number;
+  /** 0 for unbounded. */
+  maxsize: number;
+  closed?: boolean;
+  time: number;
+}
+
+export type Report = ProcessStarted | ProcessExited | QueueState;
 export type Frame = Hello | Report;
 
 export function encodeFrame(frame: Frame): Buffer {

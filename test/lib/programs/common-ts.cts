@@ -1,11 +1,11 @@
-import { Process, currentProcess, isMainProcess } from 'multiproc';
+import multiproc = require('multiproc');
 
 export function hello(who: string): void {
-  console.log(`hello ${who} from ${currentProcess().name}`);
+  console.log(`hello ${who} from ${multiproc.currentProcess().name}`);
 }
 
-if (isMainProcess()) {
-  const p = new Process({ target: hello, args: ['cts'] });
+if (multiproc.isMainProcess()) {
+  const p = new multiproc.Process({ target: hello, args: ['cts'] });
   p.start();
   void p.join().then(() => console.log(`exitCode ${p.exitCode}`));
 }

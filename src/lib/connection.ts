@@ -1,0 +1,283 @@
+// Pipe() and its Connection ends: Python's multiprocessing.connection over a Unix socket.
+//
+// A pipe has an address. The first end listens there and the second connects, each when it is
+// first used in whichever process holds it by then, so either end can be passed to a child (or
+// through a queue) before use. Messages sent before the other end is there wait in the sender.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { inspect } from 'node:util';
+import { BufferTooShort, EOFError, ValueError } from './errors';
+import { checkSize } from './framing';
+import { Link, newAddress } from './link';
+import { REDUCE, decodeAsync, decodeBytes, encode, encodeBytes, registerKind, type Reduced } from './reduction';
+
+interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
+
+interface Receiver { resolve: (body: Buffer | null) => void; timer?: NodeJS.Timeout }
+
+export class Connection {
+  readonly #ref: EndRef;
+  #link: Link | undefined;
+  #server: Server | undefined;
+  #connecting = false;
+  readonly #outbox: Array<Buffer | Buffer[]> = [];
+  readonly #inbox: Buffer[] = [];
+  readonly #receivers: Receiver[] = [];
+  #eof = false;
+  #closed = false;
+  #sent = false;
+  /** The other end while both are in this process and neither was sent away. */
+  #peer: Connection | undefined;
+
+  /** @internal Made by Pipe() or rebuilt from another process. */
+  constructor(ref: EndRef) {
+    this.#ref = ref;
+  }
+
+  static pair(duplex: boolean): [Connection, Connection] {
+    const address = newAddress(`pipe-${randomBytes(3).toString('hex')}-`);
+    const a = new Connection({ address, listen: true, readable: true, writable: duplex });
+    const b = new Connection({ address, listen: false, readable: duplex, writable: true });
+    a.#peer = b;
+    b.#peer = a;
+    return [a, b];
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get readable(): boolean {
+    return this.#ref.readable;
+  }
+
+  get writable(): boolean {
+    return this.#ref.writable;
+  }
+
+  /** Whether the other end, still in this process, was closed here. */
+  #peerClosed(): boolean {
+    const peer = this.#peer;
+    return !!peer && !peer.#sent && peer.#closed;
+  }
+
+  #checkClosed(): void {
+    if (this.#closed) throw new ValueError('handle is closed');
+  }
+
+  #checkReadable(): void {
+    this.#checkClosed();
+    if (!this.#ref.readable) throw new ValueError('connection is write-only');
+  }
+
+  #checkWritable(): void {
+    this.#checkClosed();
+    if (!this.#ref.writable) throw new ValueError('connection is read-only');
+  }
+
+  /** Opens the socket the first time the end is used here: listening for end one, connecting for end two. */
+  #open(): void {
+    if (this.#link || this.#connecting || this.#server) return;
+    if (this.#peer && this.#peer.#sent) this.#peer = undefined;
+    if (this.#ref.listen) {
+      rmSync(this.#ref.address, { force: true });
+      const server = createServer((socket) => {
+        server.close();
+        rmSync(this.#ref.address, { force: true });
+        this.#attach(new Link(socket));
+      });
+      server.listen(this.#ref.address);
+      server.unref();
+      this.#server = server;
+    } else {
+      this.#connecting = true;
+      let delay = 1;
+      const attempt = () => {
+        if (this.#closed && !this.#outbox.length) return;
+        const socket = connect(this.#ref.address);
+        socket.unref();
+        socket.once('connect', () => {
+          socket.removeAllListeners('error');
+          this.#connecting = false;
+          this.#attach(new Link(socket));
+        });
+        socket.once('error', () => {
+          // The listening end is not there yet (not used yet, or still on its way to its process).
+          socket.destroy();
+          setTimeout(attempt, delay).unref();
+          delay = Math.min(50, delay * 2);
+        });
+      };
+      attempt();
+    }
+    this.#updateRef();
+  }
+
+  #attach(link: Link): void {
+    this.#link = link;
+    link.handle((body) => this.#deliver(body), () => this.#end());
+    for (const body of this.#outbox.splice(0)) link.send(body);
+    if (this.#closed) link.close();
+    this.#updateRef();
+  }
+
+  #deliver(body: Buffer): void {
+    const receiver = this.#receivers.shift();
+    if (receiver) receiver.resolve(body);
+    else this.#inbox.push(body);
+    this.#updateRef();
+  }
+
+  #end(): void {
+    this.#eof = true;
+    this.#link = undefined;
+    for (const r of this.#receivers.splice(0)) r.resolve(null);
+  }
+
+  /** A waiting recv() or poll() keeps the process alive, as a blocked call would. */
+  #updateRef(): void {
+    const socket = this.#link?.socket;
+    if (!socket) return;
+    if (this.#receivers.length) socket.ref();
+    else socket.unref();
+  }
+
+  #send(body: Buffer | Buffer[]): void {
+    if (this.#peerClosed()) throw new ValueError('the other end of the pipe is closed');
+    this.#open();
+    if (this.#link) this.#link.send(body);
+    else this.#outbox.push(body);
+  }
+
+  /** Sends an object (structured clone); it is refused before anything is sent if it cannot travel or is too large. */
+  send(obj: unknown): void {
+    this.#checkWritable();
+    const body = encode(obj, 'the object');
+    checkSize(body.length);
+    this.#send(body);
+  }
+
+  /** Sends bytes (a Buffer, typed array or DataView), or `size` bytes of it from `offset`. */
+  sendBytes(buf: ArrayBufferView, offset = 0, size?: number): void {
+    this.#checkWritable();
+    if (!ArrayBuffer.isView(buf)) throw new TypeError(`sendBytes needs a Buffer or typed array, not ${inspect(buf, { depth: 0 })}`);
+    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (offset < 0 || offset > bytes.length) throw new ValueError('offset is negative or beyond the buffer');
+    const end = size === undefined ? bytes.length : offset + size;
+    if (size !== undefined && (size < 0 || end > bytes.length)) throw new ValueError('size is negative or beyond the buffer');
+    checkSize(end - offset);
+    this.#send(encodeBytes(bytes.subarray(offset, end)));
+  }
+
+  #next(timeoutMs: number | undefined): Promise<Buffer | null | 'timeout'> {
+    const ready = this.#inbox.shift();
+    if (ready) return Promise.resolve(ready);
+    if (this.#eof) return Promise.resolve(null);
+    this.#open();
+    return new Promise((resolve) => {
+      const receiver: Receiver = { resolve: (body) => { clearTimeout(receiver.timer); resolve(body); } };
+      if (timeoutMs !== undefined) {
+        receiver.timer = setTimeout(() => {
+          this.#receivers.splice(this.#receivers.indexOf(receiver), 1);
+          this.#updateRef();
+          resolve('timeout');
+        }, timeoutMs);
+      }
+      this.#receivers.push(receiver);
+      this.#updateRef();
+    });
+  }
+
+  async #recvBody(): Promise<Buffer> {
+    this.#checkReadable();
+    if (this.#peerClosed() && !this.#inbox.length) throw new EOFError('the other end of the pipe is closed');
+    const body = await this.#next(undefined);
+    if (!body || body === 'timeout') throw new EOFError('the other end of the pipe is closed and nothing is left to read');
+    return body;
+  }
+
+  /** Receives the next object; EOFError when the other end is closed and nothing is left. */
+  async recv<T = unknown>(): Promise<T> {
+    return (await decodeAsync(await this.#recvBody())) as T;
+  }
+
+  /** Receives the next message as bytes. A message longer than `maxlength` is an error, and the connection is closed. */
+  async recvBytes(maxlength?: number): Promise<Buffer> {
+    if (maxlength !== undefined && maxlength < 0) throw new ValueError('negative maxlength');
+    const bytes = decodeBytes(await this.#recvBody());
+    if (maxlength !== undefined && bytes.length > maxlength) {
+      this.close();
+      throw new ValueError(`bad message length: ${bytes.length} bytes is more than maxlength ${maxlength}`);
+    }
+    return bytes;
+  }
+
+  /** Receives bytes into `buf` at `offset`; returns how many. BufferTooShort (holding the message) if it does not fit. */
+  async recvBytesInto(buf: ArrayBufferView, offset = 0): Promise<number> {
+    const bytes = decodeBytes(await this.#recvBody());
+    const target = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (offset < 0 || offset > target.length) throw new ValueError('offset out of bounds');
+    if (bytes.length > target.length - offset) {
+      const error = new BufferTooShort(`message of ${bytes.length} bytes does not fit in ${target.length - offset} bytes`);
+      (error as BufferTooShort & { message_: Buffer }).message_ = bytes;
+      throw error;
+    }
+    target.set(bytes, offset);
+    return bytes.length;
+  }
+
+  /**
+   * Whether there is something to read, waiting at most `timeout` seconds (0 by default, as in
+   * Python; null waits as long as it takes).
+   */
+  async poll(timeout: number | null = 0): Promise<boolean> {
+    this.#checkReadable();
+    if (this.#inbox.length || this.#eof) return true;
+    if (this.#peerClosed()) return true;
+    if (timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) throw new TypeError('timeout must be a number of seconds or null');
+    const body = await this.#next(timeout === null ? undefined : Math.max(0, timeout * 1000));
+    if (body === 'timeout') return false;
+    if (body) this.#inbox.unshift(body);
+    return true;
+  }
+
+  /** Closes this end. Messages already sent are still delivered; the other end then gets EOFError. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sent) return;
+    this.#server?.close();
+    this.#link?.close();
+    for (const r of this.#receivers.splice(0)) r.resolve(null);
+    if (this.#peer && !this.#peer.#sent) this.#peer.#end();
+  }
+
+  [REDUCE](): Reduced {
+    this.#checkClosed();
+    if (this.#link || this.#server || this.#connecting) {
+      throw new ValueError('a Connection that has been used in this process cannot be sent to another one; send it before using it');
+    }
+    this.#sent = true;
+    return { kind: 'Connection', state: this.#ref };
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [inspect.custom](): string {
+    const mode = this.#ref.readable && this.#ref.writable ? 'duplex' : this.#ref.readable ? 'read-only' : 'write-only';
+    return `<Connection ${mode}${this.#closed ? ' closed' : ''}>`;
+  }
+}
+
+registerKind('Connection', (state) => new Connection(state as EndRef));
+
+/**
+ * Python's Pipe(): two connected ends. With `duplex = false` the first end only receives and
+ * the second only sends.
+ */
+export function Pipe(duplex = true): [Connection, Connection] {
+  return Connection.pair(duplex);
+}

@@ -1,0 +1,15 @@
+// Keeps the process alive while a call waits on something that has no handle of its own in this
+// process (a get() on a queue this process owns waits for other processes, not for a socket here).
+let holds = 0;
+let timer: NodeJS.Timeout | undefined;
+
+export function hold(): void {
+  if (holds++ === 0) timer = setInterval(() => {}, 1 << 30);
+}
+
+export function release(): void {
+  if (--holds === 0) {
+    clearInterval(timer);
+    timer = undefined;
+  }
+}

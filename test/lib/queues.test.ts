@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  Empty, Full, JoinableQueue, MessageTooLarge, Process, Queue, SerializationError, SimpleQueue, ValueError,
+} from 'multiproc';
+import * as ipc from './fixtures/ipc.ts';
+
+function start(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
+  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
+  p.start();
+  return p;
+}
+
+describe('Queue in one process', () => {
+  test('FIFO, qsize, empty, full, getNowait and timeouts', async () => {
+    const q = new Queue<number>(2);
+    assert.equal(q.empty(), true);
+    await q.put(1);
+    await q.putNowait(2);
+    assert.equal(q.qsize(), 2);
+    assert.equal(q.full(), true);
+    await assert.rejects(q.putNowait(3), Full);
+    const started = Date.now();
+    await assert.rejects(q.put(3, { timeout: 0.1 }), Full);
+    assert.equal(Date.now() - started >= 90, true);
+    assert.equal(await q.get(), 1);
+    assert.equal(await q.getNowait(), 2);
+    await assert.rejects(q.getNowait(), Empty);
+    await assert.rejects(q.get({ timeout: 0.05 }), Empty);
+    await assert.rejects(q.get({ block: false }), Empty);
+  });
+
+  test('a blocked put goes through when a get makes room, in order', async () => {
+    const q = new Queue<string>(1);
+    await q.put('a');
+    const later = q.put('b');
+    assert.equal(await q.get(), 'a');
+    await later;
+    assert.equal(await q.get(), 'b');
+  });
+
+  test('values keep their types; the item is copied at put', async () => {
+    const q = new Queue<Record<string, unknown>>();
+    const item = { map: new Map([[1, 'one']]), big: 10n ** 20n, date: new Date(5), nested: [1, { x: 'y' }] };
+    await q.put(item);
+    item.nested = [];
+    const got = await q.get();
+    assert.deepEqual(got, { map: new Map([[1, 'one']]), big: 10n ** 20n, date: new Date(5), nested: [1, { x: 'y' }] });
+    for (const v of [0, -0, NaN, Infinity, 'ü', '', true, false, null, undefined]) {
+      await q.put(v as never);
+      assert.equal(Object.is(await q.get(), v), true, `round trip of ${String(v)}`);
+    }
+  });
+
+  test('bad input: unserializable items, too large items, closed queues, bad options', async () => {
+    const q = new Queue();
+    await assert.rejects(q.put({ f: () => 1 }), (e: Error) => e instanceof SerializationError && /the item\.f cannot be sent.*a function f/.test(e.message));
+    await assert.rejects(q.put(Buffer.alloc(257 * 1024 * 1024)), (e: Error) => e instanceof MessageTooLarge && /exceeds the limit of 256 MiB.*nothing was sent/.test(e.message));
+    assert.equal(q.qsize(), 0);
+    await assert.rejects(q.get({ timeout: -1 }), ValueError);
+    assert.throws(() => new Queue(1.5), TypeError);
+    q.close();
+    await assert.rejects(q.put(1), { name: 'ValueError', message: /is closed/ });
+    await assert.rejects(q.get(), { name: 'ValueError', message: /is closed/ });
+  });
+
+  test('SimpleQueue and JoinableQueue', async () => {
+    const s = new SimpleQueue<number>();
+    await s.put(1);
+    assert.equal(await s.get(), 1);
+    assert.equal(s.empty(), true);
+    const j = new JoinableQueue<number>();
+    await j.put(1);
+    await j.put(2);
+    await j.get();
+    j.taskDone();
+    let joined = false;
+    const done = j.join().then(() => { joined = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(joined, false);
+    await j.get();
+    j.taskDone();
+    await done;
+    assert.throws(() => j.taskDone(), { name: 'ValueError', message: 'task_done() called too many times' });
+  });
+});
+
+describe('Queue between processes', () => {
+  test('child → main, main → child, and child → child, in order', async () => {
+    const q = new Queue<number>();
+    const out = new Queue<unknown>();
+    const producer = start(ipc.produce, q, 0, 1000);
+    for (let i = 0; i < 1000; i++) assert.equal(await q.get(), i);
+    await producer.join();
+    assert.equal(producer.exitCode, 0);
+
+    const collector = start(ipc.collect, q, 500, out);
+    for (let i = 0; i < 500; i++) await q.put(i);
+    assert.deepEqual(await out.get(), Array.from({ length: 500 }, (_, i) => i));
+
+    const consumer = start(ipc.collect, q, 300, out);
+    const producer2 = start(ipc.produce, q, 7, 300);
+    assert.deepEqual(await out.get(), Array.from({ length: 300 }, (_, i) => i + 7));
+    for (const p of [collector, consumer, producer2]) {
+      await p.join();
+      assert.equal(p.exitCode, 0);
+    }
+  });
+
+  test('types survive the trip to a child', async () => {
+    const q = new Queue();
+    const out = new Queue<Record<string, unknown>>();
+    const p = start(ipc.echoTyped, q, out);
+    await q.put({ map: new Map(), set: new Set([1]), date: new Date(), big: 1n, bytes: new Uint8Array(4), error: new TypeError('t') });
+    assert.deepEqual(await out.get(), { map: true, set: true, date: true, big: 'bigint', bytes: true, error: 't' });
+    await p.join();
+  });
+
+  test('a producer can end and be joined before anyone reads, and nothing is lost (Python deadlocks here)', async () => {
+    const q = new Queue<number>();
+    const p = start(ipc.produce, q, 0, 20_000);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.equal(q.qsize(), 20_000);
+    let sum = 0;
+    for (let i = 0; i < 20_000; i++) sum += await q.get();
+    assert.equal(sum, (20_000 * 19_999) / 2);
+  });
+
+  test('qsize and empty seen from another process', async () => {
+    const q = new Queue<number>();
+    const out = new Queue<unknown>();
+    for (let i = 0; i < 5; i++) await q.put(i);
+    const p = start(ipc.collect, q, 5, out);
+    assert.deepEqual(await out.get(), [0, 1, 2, 3, 4]);
+    await p.join();
+    assert.equal(q.empty(), true);
+  });
+
+  test('three levels deep, and a queue sent through a queue', async () => {
+    const q = new Queue<string>();
+    const p = start(ipc.passDown, q, 'from the great-grandchild', 2);
+    assert.equal(await q.get({ timeout: 20 }), 'from the great-grandchild');
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    const carrier = new Queue<Queue<unknown>>();
+    const reply = new Queue<string>();
+    const a = start(ipc.answerThrough, carrier);
+    await carrier.put(reply);
+    assert.equal(await reply.get({ timeout: 20 }), 'answer through a queue that came through a queue');
+    await a.join();
+  });
+
+  test('bounded queue: a remote producer waits for room', async () => {
+    const q = new Queue<number>(3);
+    const p = start(ipc.produce, q, 0, 50);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(q.qsize() <= 3, true, `qsize ${q.qsize()} exceeds maxsize`);
+    for (let i = 0; i < 50; i++) assert.equal(await q.get(), i);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
+  test('a consumer killed mid-stream loses at most the item it was holding', async () => {
+    const q = new Queue<number>();
+    const seen = new Queue<number>();
+    const n = 2000;
+    for (let i = 0; i < n; i++) await q.put(i);
+    const victim = start(ipc.relayEach, q, seen);
+    const got = new Set<number>();
+    while (got.size < 200) got.add(await seen.get());
+    victim.kill();
+    await victim.join();
+    assert.equal(victim.exitCode, -9);
+    // What the victim relayed before dying, plus what is left, covers everything but at most one item.
+    for (;;) {
+      try {
+        got.add(await seen.get({ timeout: 0.2 }));
+      } catch {
+        break;
+      }
+    }
+    const rest: number[] = [];
+    while (!q.empty()) rest.push(await q.get());
+    for (const r of rest) assert.equal(got.has(r), false, `item ${r} was both relayed and left in the queue`);
+    const total = got.size + rest.length;
+    assert.equal(total >= n - 1 && total <= n, true, `${n - total} items lost`);
+  });
+
+  test('a fast consumer killed mid-stream gives back what it had read ahead', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { tempFile } = await import('./helpers.ts');
+    const q = new Queue<number>();
+    const n = 200_000;
+    const producer = start(ipc.produce, q, 0, n);
+    await producer.join();
+    const file = tempFile('consumed');
+    const victim = start(ipc.recordEach, q, file);
+    while (q.qsize() > n / 2) await new Promise((r) => setTimeout(r, 5));
+    victim.kill();
+    await victim.join();
+    const consumed = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+    const rest: number[] = [];
+    while (!q.empty()) rest.push(await q.get());
+    const all = [...consumed, ...rest];
+    assert.equal(new Set(all).size, all.length, 'an item was both consumed and given back');
+    assert.equal(n - all.length <= 1, true, `${n - all.length} items lost`);
+  });
+
+  test('load: 4 producers × 25,000 items, 2 consumers, every item received exactly once', async () => {
+    const q = new Queue<number | null>();
+    const out = new Queue<number[]>();
+    const producers = [0, 1, 2, 3].map((k) => start(ipc.produce, q, k * 25_000, 25_000));
+    const consumers = [0, 1].map(() => start(ipc.drain, q, out));
+    for (const p of producers) await p.join();
+    await q.put(null);
+    await q.put(null);
+    const all = [...(await out.get()), ...(await out.get())];
+    for (const c of consumers) await c.join();
+    assert.equal(all.length, 100_000);
+    assert.equal(new Set(all).size, 100_000);
+    assert.equal(Math.min(...all), 0);
+    assert.equal(Math.max(...all), 99_999);
+  });
+
+  test('JoinableQueue across processes', async () => {
+    const q = new JoinableQueue<number>();
+    const results = new Queue<number>();
+    const worker = new Process({ target: ipc.work, args: [q, results], daemon: true });
+    worker.start();
+    for (let i = 0; i < 20; i++) await q.put(i);
+    await q.join();
+    assert.equal(results.qsize(), 20);
+    worker.terminate();
+    await worker.join();
+  });
+});
