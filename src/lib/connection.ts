@@ -9,7 +9,8 @@ import { connect, createServer, type Server } from 'node:net';
 import { inspect } from 'node:util';
 import { BufferTooShort, EOFError, ValueError } from './errors';
 import { checkSize } from './framing';
-import { Link, newAddress } from './link';
+import { hold, release } from './keepalive';
+import { Link, newAddress, trackPending } from './link';
 import { REDUCE, decodeAsync, decodeBytes, encode, encodeBytes, registerKind, type Reduced } from './reduction';
 
 interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
@@ -27,6 +28,7 @@ export class Connection {
   #eof = false;
   #closed = false;
   #sent = false;
+  #delivered: (() => void) | undefined;
   /** The other end while both are in this process and neither was sent away. */
   #peer: Connection | undefined;
 
@@ -111,22 +113,22 @@ export class Connection {
       };
       attempt();
     }
-    this.#updateRef();
   }
 
   #attach(link: Link): void {
     this.#link = link;
+    link.unref();
     link.handle((body) => this.#deliver(body), () => this.#end());
     for (const body of this.#outbox.splice(0)) link.send(body);
+    this.#delivered?.();
+    this.#delivered = undefined;
     if (this.#closed) link.close();
-    this.#updateRef();
   }
 
   #deliver(body: Buffer): void {
     const receiver = this.#receivers.shift();
     if (receiver) receiver.resolve(body);
     else this.#inbox.push(body);
-    this.#updateRef();
   }
 
   #end(): void {
@@ -135,19 +137,16 @@ export class Connection {
     for (const r of this.#receivers.splice(0)) r.resolve(null);
   }
 
-  /** A waiting recv() or poll() keeps the process alive, as a blocked call would. */
-  #updateRef(): void {
-    const socket = this.#link?.socket;
-    if (!socket) return;
-    if (this.#receivers.length) socket.ref();
-    else socket.unref();
-  }
-
   #send(body: Buffer | Buffer[]): void {
     if (this.#peerClosed()) throw new ValueError('the other end of the pipe is closed');
     this.#open();
-    if (this.#link) this.#link.send(body);
-    else this.#outbox.push(body);
+    if (this.#link) {
+      this.#link.send(body);
+      return;
+    }
+    // Until the other end is there, what is sent waits here, and the process may not exit before it is delivered.
+    if (this.#outbox.length === 0) trackPending(new Promise((resolve) => { this.#delivered = resolve; }));
+    this.#outbox.push(body);
   }
 
   /** Sends an object (structured clone); it is refused before anything is sent if it cannot travel or is too large. */
@@ -175,17 +174,18 @@ export class Connection {
     if (ready) return Promise.resolve(ready);
     if (this.#eof) return Promise.resolve(null);
     this.#open();
+    // A waiting recv() or poll() keeps the process alive, as a blocked call would.
+    hold();
     return new Promise((resolve) => {
-      const receiver: Receiver = { resolve: (body) => { clearTimeout(receiver.timer); resolve(body); } };
+      const receiver: Receiver = { resolve: (body) => { clearTimeout(receiver.timer); release(); resolve(body); } };
       if (timeoutMs !== undefined) {
         receiver.timer = setTimeout(() => {
           this.#receivers.splice(this.#receivers.indexOf(receiver), 1);
-          this.#updateRef();
+          release();
           resolve('timeout');
         }, timeoutMs);
       }
       this.#receivers.push(receiver);
-      this.#updateRef();
     });
   }
 

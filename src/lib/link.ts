@@ -46,10 +46,10 @@ export class Link {
     return this.writer.write(body);
   }
 
-  /** Resolves once every frame sent so far has been handed to the OS (or the link closed). */
+  /** Resolves once every frame sent so far has been handed to the OS (or the socket is gone). */
   flushed(): Promise<void> {
     const s = this.socket;
-    if (this.closed || (s.writableLength === 0 && !s.connecting)) return Promise.resolve();
+    if (s.destroyed || (s.writableLength === 0 && !s.connecting)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         s.off('drain', check);
@@ -80,11 +80,19 @@ export class Link {
   }
 }
 
+const pending = new Set<Promise<void>>();
+
+/** Counts `sending` among what must be done before the process may exit (a connection still being made). */
+export function trackPending(sending: Promise<void>): void {
+  pending.add(sending);
+  void sending.finally(() => pending.delete(sending));
+}
+
 /** Waits until every open link has handed its frames to the OS, so nothing sent is lost at exit. */
 export async function flushLinks(timeoutMs = 10_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    Promise.all([...links].map((l) => l.flushed())),
+    Promise.all([...pending]).then(() => Promise.all([...links].map((l) => l.flushed()))),
     new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); timer.unref(); }),
   ]);
   clearTimeout(timer);

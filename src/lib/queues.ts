@@ -383,7 +383,6 @@ class QueueClient {
   private credits = 0;
   private creditsRequested = 0;
   private returnScheduled = false;
-  private pending = 0;
   private error: Error | undefined;
 
   constructor(readonly ref: QueueRef) {
@@ -407,10 +406,8 @@ class QueueClient {
 
   /** Keeps the process alive exactly while a call waits on the owner. */
   private busy(delta: number): void {
-    this.pending += delta;
-    if (!this.link) return;
-    if (this.pending > 0) this.link.ref();
-    else this.link.unref();
+    if (delta > 0) hold();
+    else release();
   }
 
   private onFrame(body: Buffer): void {

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BufferTooShort, EOFError, MessageTooLarge, Pipe, Process, SerializationError, ValueError } from 'multiproc';
+import * as ipc from './fixtures/ipc.ts';
+
+function start(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
+  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
+  p.start();
+  return p;
+}
+
+describe('Pipe', () => {
+  test('duplex: both ends send and receive, across processes, in order', async () => {
+    const [parent, child] = Pipe();
+    const p = start(ipc.echo, child);
+    const sent = [1, 'two', { three: new Map([[3, new Set([3])]]) }, [4n], null, undefined, new Date(6)];
+    for (const item of sent) parent.send(item);
+    for (const item of sent) assert.deepEqual(await parent.recv(), item);
+    parent.close();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
+  test('the first end can be the one sent to the child', async () => {
+    const [a, b] = Pipe();
+    const p = start(ipc.echo, a);
+    b.send('ping');
+    assert.equal(await b.recv(), 'ping');
+    b.close();
+    await p.join();
+  });
+
+  test('recv raises EOFError once the other end is closed and nothing is left', async () => {
+    const [reader, writer] = Pipe(false);
+    const p = start(ipc.sendThenClose, writer, ['a', 'b']);
+    assert.equal(await reader.recv(), 'a');
+    assert.equal(await reader.recv(), 'b');
+    await assert.rejects(reader.recv(), EOFError);
+    await p.join();
+    const [x, y] = Pipe();
+    y.close();
+    await assert.rejects(x.recv(), EOFError);
+  });
+
+  test('sendBytes and recvBytes, maxlength, recvBytesInto and BufferTooShort', async () => {
+    const [a, b] = Pipe();
+    const p = start(ipc.bytesEcho, b);
+    a.sendBytes(Buffer.from('xxhelloxx'), 2, 5);
+    assert.equal((await a.recvBytes()).toString(), 'hello!');
+    await p.join();
+
+    const [c, d] = Pipe();
+    c.sendBytes(new Uint8Array([1, 2, 3, 4]));
+    c.sendBytes(new Uint8Array([5, 6, 7]));
+    c.sendBytes(new Uint8Array([8, 9]));
+    const into = new Uint8Array(6);
+    assert.equal(await d.recvBytesInto(into, 1), 4);
+    assert.deepEqual([...into], [0, 1, 2, 3, 4, 0]);
+    await assert.rejects(d.recvBytesInto(new Uint8Array(2)), BufferTooShort);
+    await assert.rejects(d.recvBytes(1), { name: 'ValueError', message: /bad message length/ });
+    assert.equal(d.closed, true);
+  });
+
+  test('poll waits at most its timeout, and sees data and EOF', async () => {
+    const [a, b] = Pipe();
+    assert.equal(await a.poll(), false);
+    const started = Date.now();
+    assert.equal(await a.poll(0.1), false);
+    assert.equal(Date.now() - started >= 90, true);
+    b.send(1);
+    assert.equal(await a.poll(1), true);
+    assert.equal(await a.recv(), 1);
+    b.close();
+    assert.equal(await a.poll(null), true);
+  });
+
+  test('one-way pipes refuse the wrong direction; closed ends are errors', async () => {
+    const [reader, writer] = Pipe(false);
+    assert.equal(reader.writable, false);
+    assert.equal(writer.readable, false);
+    assert.throws(() => reader.send(1), { name: 'ValueError', message: 'connection is read-only' });
+    await assert.rejects(writer.recv(), { name: 'ValueError', message: 'connection is write-only' });
+    writer.close();
+    assert.throws(() => writer.send(1), { name: 'ValueError', message: 'handle is closed' });
+    assert.throws(() => new Process({ target: ipc.echo, args: [writer] }).start(), ValueError);
+  });
+
+  test('bad input: unserializable objects and messages over the limit are refused before sending', async () => {
+    const [a, b] = Pipe();
+    const { Socket } = await import('node:net');
+    assert.throws(() => a.send({ socket: new Socket() }), SerializationError);
+    assert.throws(() => a.sendBytes(Buffer.alloc(257 * 1024 * 1024)), MessageTooLarge);
+    assert.throws(() => a.sendBytes('text' as unknown as Buffer), TypeError);
+    a.send('still works');
+    assert.equal(await b.recv(), 'still works');
+  });
+
+  test('an end passed three levels down still reaches the other end', async () => {
+    const [a, b] = Pipe();
+    const p = start(ipc.pipePassDown, b, 2);
+    assert.equal(await a.recv(), 'hello from 0');
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
+  test('an end used here cannot be sent to another process', async () => {
+    const [a, b] = Pipe();
+    a.send(1);
+    assert.equal(await b.recv(), 1);
+    assert.throws(() => new Process({ target: ipc.echo, args: [b] }).start(), /has been used in this process/);
+  });
+});
