@@ -6,6 +6,10 @@ export { isMainProcess, cpuCount } from './context';
 export { Queue, SimpleQueue, JoinableQueue } from './queues';
 export type { GetOptions, PutOptions } from './queues';
 export { Pipe, Connection } from './connection';
+export { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore } from './synchronize';
+export type { AcquireOptions, Held } from './synchronize';
+export { Value, SharedArray, SharedArray as Array, RawValue, RawArray } from './sharedctypes';
+export type { SharedOptions } from './sharedctypes';
 export {
   AssertionError, AuthenticationError, BufferTooShort, EOFError, Empty, Full, ProcessError, TimeoutError, ValueError,
 } from './errors';

@@ -103,8 +103,11 @@ function reduceDeep(value: unknown, seen: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null || isOpaque(value)) return value;
   if (seen.has(value)) return seen.get(value);
   if (isShareable(value)) {
-    const reduced = { [MARK]: value[REDUCE]() };
+    const { kind, state } = value[REDUCE]();
+    const reduced = { [MARK]: { kind, state: null as unknown } };
     seen.set(value, reduced);
+    // The state may hold shareables of its own (a Condition's lock).
+    reduced[MARK].state = reduceDeep(state, seen);
     return reduced;
   }
   seen.set(value, value);
@@ -156,7 +159,7 @@ function reviveDeep(value: unknown, seen: Set<object>): unknown {
     const { kind, state } = (value as Record<string, Reduced>)[MARK];
     const rebuild = rebuilders.get(kind);
     if (!rebuild) throw new TypeError(`cannot rebuild a shared ${kind}: this process does not know that kind`);
-    return rebuild(state);
+    return rebuild(kind === 'function' ? state : reviveDeep(state, seen));
   }
   if (Array.isArray(value)) {
     value.forEach((item, i) => { value[i] = reviveDeep(item, seen); });
@@ -240,6 +243,7 @@ function functionRefs(value: unknown, found: ExportRef[], seen: Set<object>): Ex
   if (MARK in value) {
     const reduced = (value as Record<string, Reduced>)[MARK];
     if (reduced.kind === 'function') found.push(reduced.state as ExportRef);
+    else functionRefs(reduced.state, found, seen);
     return found;
   }
   const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);

@@ -80,10 +80,9 @@ describe('the CLI', () => {
 async function startTree(args: string[]): Promise<{ pids: Map<string, number>; done: Promise<unknown>; main: number }> {
   let stdout = '';
   const pids = new Map<string, number>();
-  let main = 0;
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(ROOT, 'dist/lib/register.js')).href, program('tree.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  main = child.pid!;
+  const main = child.pid!;
   child.stdout.on('data', (d: Buffer) => {
     stdout += d;
     for (const m of stdout.matchAll(/^pid (\S+) (\d+)$/gm)) pids.set(m[1], Number(m[2]));

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Process, Queue, RLock, Semaphore, Value, ValueError,
+} from 'multiproc';
+import * as sync from './fixtures/sync.ts';
+
+function start(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
+  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
+  p.start();
+  return p;
+}
+
+describe('locks', () => {
+  test('Lock: acquire, non-blocking and timed acquire, release too many times', async () => {
+    const lock = new Lock();
+    assert.equal(await lock.acquire(), true);
+    assert.equal(lock.locked(), true);
+    assert.equal(await lock.acquire(false), false);
+    const started = Date.now();
+    assert.equal(await lock.acquire({ timeout: 0.1 }), false);
+    assert.equal(Date.now() - started >= 90, true);
+    lock.release();
+    assert.equal(lock.locked(), false);
+    assert.throws(() => lock.release(), { name: 'ValueError', message: 'semaphore or lock released too many times' });
+    {
+      using _held = await lock.enter();
+      assert.equal(lock.locked(), true);
+    }
+    assert.equal(lock.locked(), false);
+    assert.equal(await lock.withLock(() => 5), 5);
+  });
+
+  test('a Lock held in another process blocks here until released', async () => {
+    const lock = new Lock();
+    const held = new Event();
+    const p = start(sync.holdFor, lock, 0.3, held);
+    assert.equal(await held.wait(10), true);
+    assert.equal(await lock.acquire(false), false);
+    const started = Date.now();
+    assert.equal(await lock.acquire({ timeout: 10 }), true);
+    assert.equal(Date.now() - started >= 100, true);
+    lock.release();
+    await p.join();
+  });
+
+  test('a Lock whose holder is killed is released (Python would leave it locked forever)', async () => {
+    const lock = new Lock();
+    const held = new Event();
+    const p = start(sync.holdAndDie, lock, held);
+    assert.equal(await held.wait(10), true);
+    assert.equal(await lock.acquire(false), false);
+    p.kill();
+    assert.equal(await lock.acquire({ timeout: 5 }), true);
+    await p.join();
+  });
+
+  test('RLock: re-entrant for its owner; only the owner may release', async () => {
+    const r = new RLock();
+    assert.equal(await r.acquire(), true);
+    assert.equal(await r.acquire(), true);
+    r.release();
+    r.release();
+    assert.throws(() => r.release(), { name: 'AssertionError', message: 'cannot release un-acquired lock' });
+    await r.acquire();
+    const out = new Queue<string>();
+    const p = start(sync.tryRelease, r, out);
+    assert.equal(await out.get(), 'AssertionError: cannot release un-acquired lock');
+    await p.join();
+    r.release();
+  });
+
+  test('Semaphore limits concurrency across processes; BoundedSemaphore refuses extra releases', async () => {
+    const sem = new Semaphore(2);
+    assert.equal(sem.getValue(), 2);
+    const active = new Queue<number>();
+    const ps = [0, 1, 2, 3, 4].map(() => start(sync.countUnder, sem, active, null));
+    let now = 0;
+    let peak = 0;
+    for (let i = 0; i < 10; i++) {
+      now += await active.get();
+      peak = Math.max(peak, now);
+    }
+    for (const p of ps) await p.join();
+    assert.equal(peak, 2);
+    const b = new BoundedSemaphore(1);
+    await b.acquire();
+    b.release();
+    assert.throws(() => b.release(), { name: 'ValueError', message: 'Semaphore released too many times' });
+    assert.throws(() => new Semaphore(-1), ValueError);
+  });
+});
+
+describe('Event, Condition, Barrier', () => {
+  test('Event wakes waiters in other processes', async () => {
+    const event = new Event();
+    const out = new Queue<string>();
+    const ps = [0, 1].map(() => start(sync.waitEvent, event, out));
+    assert.equal(event.isSet(), false);
+    assert.equal(await event.wait(0.05), false);
+    event.set();
+    assert.deepEqual([await out.get(), await out.get()], ['woke true true', 'woke true true']);
+    for (const p of ps) await p.join();
+    event.clear();
+    assert.equal(event.isSet(), false);
+  });
+
+  test('Condition: wait releases the lock, notify wakes one, notifyAll wakes all', async () => {
+    const cond = new Condition();
+    const ready = new Queue<string>();
+    const out = new Queue<string>();
+    const ps = [0, 1, 2].map(() => start(sync.waitCondition, cond, ready, out));
+    for (let i = 0; i < 3; i++) await ready.get();
+    // All three wait, so none holds the lock now.
+    await cond.acquire();
+    cond.notify();
+    cond.release();
+    assert.equal(await out.get(), 'notified true');
+    await assert.rejects(out.get({ timeout: 0.2 }));
+    await cond.acquire();
+    cond.notifyAll();
+    cond.release();
+    assert.deepEqual([await out.get(), await out.get()], ['notified true', 'notified true']);
+    for (const p of ps) await p.join();
+    await cond.acquire();
+    assert.equal(await cond.wait(0.05), false);
+    assert.equal(await cond.waitFor(() => true), true);
+    cond.release();
+  });
+
+  test('Barrier releases all parties together, with distinct indexes; its action runs once', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = `${mkdtempSync(`${tmpdir()}/barrier-`)}/action`;
+    process.env.BARRIER_ACTION_FILE = file;
+    const barrier = new Barrier(3, sync.barrierAction);
+    const out = new Queue<number>();
+    const ps = [0, 1].map(() => start(sync.meet, barrier, out));
+    const mine = await barrier.wait(10);
+    const all = [mine, await out.get(), await out.get()].sort();
+    assert.deepEqual(all, [0, 1, 2]);
+    assert.match(readFileSync(file, 'utf8'), /^action in \d+$/);
+    for (const p of ps) await p.join();
+    assert.equal(barrier.broken, false);
+    const lonely = new Barrier(2);
+    await assert.rejects(lonely.wait(0.1), BrokenBarrierError);
+    assert.equal(lonely.broken, true);
+    await lonely.reset();
+    assert.equal(lonely.broken, false);
+  });
+});
+
+describe('Value and Array', () => {
+  test('4 processes × 10,000 increments under the lock: exactly 40,000', async () => {
+    const counter = new Value('i', 0);
+    const ps = [0, 1, 2, 3].map(() => start(sync.increment, counter, 10_000));
+    for (const p of ps) {
+      await p.join();
+      assert.equal(p.exitCode, 0);
+    }
+    assert.equal(counter.value, 40_000);
+  });
+
+  test('without the lock, increments race (the lock is what makes them exact)', async () => {
+    const counter = new Value('i', 0, { lock: false });
+    const ps = [0, 1, 2, 3].map(() => start(sync.incrementUnlocked, counter, 50_000));
+    for (const p of ps) await p.join();
+    assert.equal(counter.value <= 200_000, true);
+    assert.throws(() => counter.getLock(), ValueError);
+  });
+
+  test('types, wrap-around, bad typecodes; an Array filled by a child', async () => {
+    const d = new Value('d', 1.5);
+    d.value *= 2;
+    assert.equal(d.value, 3);
+    const b = new Value('b', 127);
+    b.value += 1;
+    assert.equal(b.value, -128);
+    const q = new Value<bigint>('q', 2n ** 40n);
+    assert.equal(q.value, 2n ** 40n);
+    const flag = new Value<boolean>('c_bool', true);
+    assert.equal(flag.value, true);
+    assert.throws(() => new Value('z'), /bad typecode 'z'/);
+    assert.throws(() => { d.value = 'x' as unknown as number; }, TypeError);
+    const arr = new SharedArray('i', 10);
+    const p = start(sync.fillSquares, arr);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.deepEqual(arr.toArray(), [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+    assert.equal(arr[3], 9);
+    arr[3] = -1;
+    assert.equal(arr.get(3), -1);
+    assert.equal(arr.get(-1), 81);
+    assert.deepEqual([...new SharedArray('d', [0.5, 1.5])], [0.5, 1.5]);
+    assert.throws(() => arr.get(10), RangeError);
+  });
+});
