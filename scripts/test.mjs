@@ -14,14 +14,40 @@ const bin = (pkg, file) => path.join(ROOT, 'node_modules', pkg, file);
 const t0 = Date.now();
 const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)}s`;
 
-/** Runs a command with inherited stdio, or with stdout echoed and captured when capture is set. */
+const LAYER_TIMEOUT_S = Number(process.env.MULTIPROC_TEST_LAYER_TIMEOUT || 900);
+let current; // the running child, in its own process group
+
+/**
+ * Runs a command with inherited stdio, or with stdout echoed and captured when capture is set.
+ * A command that runs longer than LAYER_TIMEOUT_S (env MULTIPROC_TEST_LAYER_TIMEOUT, seconds)
+ * is ended with its whole process group, so that a hanging test cannot hang npm test.
+ */
 function run(cmd, args, { capture = false } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
+    const child = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
+    current = child;
     let out = '';
+    const killGroup = (sig) => { try { process.kill(-child.pid, sig); } catch { /* gone */ } };
+    const timer = setTimeout(() => {
+      console.error(`\n!!! ${path.basename(cmd)} ${args.slice(0, 2).join(' ')} ... still running after ${LAYER_TIMEOUT_S} s: ended`);
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 5000).unref();
+    }, LAYER_TIMEOUT_S * 1000);
     child.stdout?.on('data', (d) => { out += d; process.stdout.write(d); });
-    child.on('error', (e) => { console.error(e.message); resolve({ code: 127, out }); });
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
+    child.on('error', (e) => { clearTimeout(timer); console.error(e.message); resolve({ code: 127, out }); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      killGroup('SIGKILL'); // leftovers of the layer (e.g. orphaned test children)
+      current = undefined;
+      resolve({ code: code ?? (signal ? 128 : 1), out });
+    });
+  });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (current) { try { process.kill(-current.pid, 'SIGTERM'); } catch { /* gone */ } }
+    process.exit(130);
   });
 }
 
@@ -64,7 +90,7 @@ async function nodeTests(name, files, { loader = false, note = '' } = {}) {
   fs.rmSync(tap, { force: true });
   const args = [
     ...(loader ? ['--import', './dist/lib/register.js'] : []),
-    '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test', '--test-timeout=120000', '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files.map((f) => path.relative(ROOT, f)),
   ];
