@@ -73,30 +73,65 @@ export class FrameReader {
 
 /**
  * Writes frames to a socket, batching the frames of one tick into one write: a burst of small
- * messages then costs one system call, not one each.
+ * messages then costs one system call and one buffer, not one each. Large bodies are passed
+ * through without copying.
  */
 export class FrameWriter {
-  private corked = false;
+  private pending: Buffer[] = [];
+  private scheduled = false;
 
   constructor(private readonly socket: Socket) {}
 
-  write(body: Buffer | Buffer[]): boolean {
-    const parts = Array.isArray(body) ? body : [body];
+  private static head(parts: Buffer[]): Buffer {
     let length = 0;
     for (const p of parts) length += p.length;
     const head = Buffer.allocUnsafe(4);
     head.writeUInt32BE(length, 0);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+    return head;
+  }
+
+  /** Writes one frame straight to the OS (after what is already pending), for data that must not wait. */
+  writeNow(body: Buffer | Buffer[]): boolean {
+    const parts = Array.isArray(body) ? body : [body];
+    this.pending.push(FrameWriter.head(parts), ...parts);
+    return this.flush();
+  }
+
+  write(body: Buffer | Buffer[]): boolean {
+    const parts = Array.isArray(body) ? body : [body];
+    this.pending.push(FrameWriter.head(parts), ...parts);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(() => this.flush());
     }
-    this.socket.write(head);
+    return this.socket.writableLength < this.socket.writableHighWaterMark;
+  }
+
+  /** Hands everything pending to the socket now. */
+  flush(): boolean {
+    this.scheduled = false;
+    const parts = this.pending;
+    if (!parts.length) return true;
+    this.pending = [];
     let ok = true;
-    for (const p of parts) ok = this.socket.write(p);
+    let small: Buffer[] = [];
+    let smallBytes = 0;
+    const flushSmall = () => {
+      if (!small.length) return;
+      ok = this.socket.write(small.length === 1 ? small[0] : Buffer.concat(small, smallBytes));
+      small = [];
+      smallBytes = 0;
+    };
+    for (const p of parts) {
+      if (p.length >= 16 * 1024) {
+        flushSmall();
+        ok = this.socket.write(p);
+      } else {
+        small.push(p);
+        smallBytes += p.length;
+      }
+    }
+    flushSmall();
     return ok;
   }
 }

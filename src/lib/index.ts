@@ -16,5 +16,10 @@ export {
 export { MAX_MESSAGE_BYTES, MessageTooLarge } from './framing';
 export { SerializationError } from './reduction';
 
+export { Pool, AsyncResult, IMapIterator, WorkerLostError } from './pool';
+export type { Callbacks, PoolOptions } from './pool';
+
+/** @internal The target of Pool workers, found by its export name as every target is. */
+export { poolWorker as _poolWorker } from './pool-worker';
 /** @internal The child entry's hook; not part of the API. */
 export { bootstrapChild as _bootstrapChild } from './bootstrap';

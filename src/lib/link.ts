@@ -46,9 +46,15 @@ export class Link {
     return this.writer.write(body);
   }
 
+  /** Sends at once instead of with the rest of this tick's frames. */
+  sendNow(body: Buffer | Buffer[]): boolean {
+    return this.writer.writeNow(body);
+  }
+
   /** Resolves once every frame sent so far has been handed to the OS (or the socket is gone). */
   flushed(): Promise<void> {
     const s = this.socket;
+    if (!s.destroyed) this.writer.flush();
     if (s.destroyed || (s.writableLength === 0 && !s.connecting)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {

@@ -290,6 +290,13 @@ export class Process {
   }
 }
 
+/** @internal Calls `listener` when the started process `p` exits, without keeping this process alive. */
+export function whenExited(p: Process, listener: (code: number, signal: NodeJS.Signals | null) => void): void {
+  const popen = stateOf(p).popen;
+  if (!popen) throw new AssertionError('can only watch a started process');
+  popen.onExit(listener);
+}
+
 /** The object that stands for the main process, as Python's _MainProcess. */
 class MainProcess extends Process {}
 

@@ -10,6 +10,7 @@
 import { inspect } from 'node:util';
 import { Empty, Full, ValueError } from './errors';
 import { checkSize } from './framing';
+import { Fifo } from './fifo';
 import { type Link, newId, reach, serve } from './link';
 import { observed, report } from './observer/reporter';
 import { REDUCE, decodeAsync, encode, registerKind, type Reduced } from './reduction';
@@ -45,36 +46,6 @@ function seconds(timeout: number | null | undefined): number | undefined {
   if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${typeof timeout}`);
   if (timeout < 0) throw new ValueError("'timeout' must be a non-negative number");
   return timeout * 1000;
-}
-
-/** A FIFO of encoded items with O(1) shift. */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  unshiftAll(items: T[]): void {
-    this.items = [...items, ...this.items.slice(this.head)];
-    this.head = 0;
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined as T;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
 }
 
 interface Waiter<T> {

@@ -58,7 +58,23 @@ export interface QueueState {
   time: number;
 }
 
-export type Report = ProcessStarted | ProcessExited | QueueState;
+/** The state of a Pool, from the process that owns it; sent at most ~10 times a second. */
+export interface PoolState {
+  t: 'pool';
+  id: string;
+  pid: number;
+  size: number;
+  state: 'RUN' | 'CLOSE' | 'TERMINATE';
+  workers: Array<{ pid: number; name: string; busy: boolean; task?: string }>;
+  queued: number;
+  done: number;
+  failed: number;
+  /** The task a worker was running when it died, most recent last. */
+  lost: Array<{ pid: number; name: string; task: string; code: number; signal?: string }>;
+  time: number;
+}
+
+export type Report = ProcessStarted | ProcessExited | QueueState | PoolState;
 export type Frame = Hello | Report;
 
 export function encodeFrame(frame: Frame): Buffer {

@@ -1,0 +1,126 @@
+// The loop every Pool worker runs: take tasks from the pool, run them, send each result back at
+// once. Before each task it writes the task's number to its ledger slot, so that if the worker
+// dies the pool knows which task it was running (that one fails) and which it had not started
+// (those go to another worker).
+import { type Link, reach } from './link';
+import { decodeAsync, encode } from './reduction';
+import { SharedMemory } from './shared-memory';
+import { loadExport, type ExportRef } from './targets';
+
+export const enum ToWorker { Function = 1, Task = 2, Stop = 3 }
+export const enum ToPool { Hello = 1, Result = 2 }
+
+export type TaskKind = 'call' | 'map' | 'starmap';
+
+export interface WorkerConfig {
+  address: string;
+  id: string;
+  slot: number;
+  ledger: string;
+  initializer: ((...args: unknown[]) => unknown) | null;
+  initargs: unknown[];
+  maxtasks: number | null;
+}
+
+export interface RemoteError { name: string; message: string; stack?: string }
+
+export function describeError(error: unknown): RemoteError {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: String(error) };
+}
+
+function header(kind: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(5);
+  b[0] = kind;
+  b.writeUInt32LE(seq, 1);
+  return b;
+}
+
+export function taskFrame(seq: number, fnId: number, kind: TaskKind, payload: Buffer): Buffer[] {
+  const meta = Buffer.allocUnsafe(3);
+  meta.writeUInt16LE(fnId, 0);
+  meta[2] = kind === 'call' ? 0 : kind === 'map' ? 1 : 2;
+  return [header(ToWorker.Task, seq), meta, payload];
+}
+
+export function functionFrame(fnId: number, ref: ExportRef): Buffer[] {
+  return [header(ToWorker.Function, fnId), encode(ref)];
+}
+
+export function resultFrame(seq: number, ok: boolean, value: unknown): Buffer[] {
+  return [header(ToPool.Result, seq), Buffer.from([ok ? 1 : 0]), encode(value, 'the task\'s result')];
+}
+
+/** The target of every pool worker process. */
+export async function poolWorker(config: WorkerConfig): Promise<void> {
+  const ledger = SharedMemory.open(config.ledger);
+  if (config.initializer) await config.initializer(...config.initargs);
+  const functions = new Map<number, Promise<(...args: unknown[]) => unknown>>();
+  const link: Link = reach(config.address, config.id);
+  link.send([header(ToPool.Hello, config.slot), Buffer.from(String(process.pid))]);
+  let done = 0;
+  let chain = Promise.resolve();
+  await new Promise<void>((resolve) => {
+    const run = async (body: Buffer) => {
+      const seq = body.readUInt32LE(1);
+      const fnId = body.readUInt16LE(5);
+      const kind = body[7];
+      ledger.setFloat64(config.slot, seq);
+      let ok = true;
+      let value: unknown;
+      try {
+        const fn = await functions.get(fnId)!;
+        const args = await decodeAsync(body.subarray(8));
+        if (kind === 0) {
+          value = await fn(...(args as unknown[]));
+        } else {
+          // A chunk runs item by item, as Python's map does; only promises are awaited.
+          const out: unknown[] = [];
+          for (const a of args as unknown[]) {
+            let r = kind === 1 ? fn(a) : fn(...(a as unknown[]));
+            if (r && typeof (r as Promise<unknown>).then === 'function') r = await r;
+            out.push(r);
+          }
+          value = out;
+        }
+      } catch (error) {
+        ok = false;
+        value = describeError(error);
+      }
+      let frame: Buffer[];
+      try {
+        frame = resultFrame(seq, ok, value);
+      } catch (error) {
+        frame = resultFrame(seq, false, describeError(error));
+      }
+      // Sent at once (not batched): a result must reach the pool before this worker can die
+      // running the next task, or the pool would run this task again.
+      link.sendNow(frame);
+      ledger.setFloat64(config.slot, -seq);
+      if (config.maxtasks !== null && ++done >= config.maxtasks) {
+        link.close();
+        resolve();
+      }
+    };
+    link.handle((body) => {
+      switch (body[0]) {
+        case ToWorker.Function: {
+          const fnId = body.readUInt32LE(1);
+          functions.set(fnId, decodeAsync(body.subarray(5)).then((ref) => loadExport(ref as ExportRef) as Promise<(...args: unknown[]) => unknown>));
+          break;
+        }
+        case ToWorker.Task:
+          // Tasks run one at a time, in the order they came, as in Python's workers.
+          chain = chain.then(() => run(body));
+          break;
+        case ToWorker.Stop:
+          void chain.then(() => {
+            link.close();
+            resolve();
+          });
+          break;
+      }
+    }, () => resolve());
+  });
+  await chain;
+}

@@ -1,0 +1,566 @@
+// Pool and AsyncResult: Python's multiprocessing.Pool, on daemon worker processes that take
+// tasks over a socket from the pool. Unlike Python's, a pool here does not hang when a worker
+// dies: the task that worker was running fails with an error naming the exit code or signal,
+// the tasks it had been sent but not started go to the other workers, and a replacement starts.
+import { inspect } from 'node:util';
+import { cpuCount } from './context';
+import { ProcessError, TimeoutError, ValueError } from './errors';
+import * as errors from './errors';
+import { hold, release } from './keepalive';
+import { type Link, newId, serve, unserve } from './link';
+import { Process, whenExited } from './process';
+import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type RemoteError, type TaskKind, type WorkerConfig } from './pool-worker';
+import { Fifo } from './fifo';
+import { decodeAsync, encode } from './reduction';
+import { SharedMemory } from './shared-memory';
+import { findExport } from './targets';
+
+/** A worker died (killed, out of memory, process.exit) while running the task. */
+export class WorkerLostError extends ProcessError {
+  override name = 'WorkerLostError';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+export interface PoolOptions {
+  /** Number of workers; cpuCount() by default. */
+  processes?: number | null;
+  initializer?: Fn | null;
+  initargs?: unknown[];
+  /** Replace a worker after it has run this many tasks (null: never). */
+  maxtasksperchild?: number | null;
+}
+
+export interface Callbacks<T> {
+  callback?: (result: T) => void;
+  errorCallback?: (error: Error) => void;
+}
+
+function toMs(timeout: number | null | undefined): number | undefined {
+  if (timeout === null || timeout === undefined) return undefined;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${typeof timeout}`);
+  return Math.max(0, timeout * 1000);
+}
+
+/** Rebuilds an error raised in a worker: same class name and message, the worker's stack as `cause`. */
+function reviveError(remote: RemoteError): Error {
+  const known: Record<string, new (m: string) => Error> = {
+    ...(errors as unknown as Record<string, new (m: string) => Error>), TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  };
+  const Cls = known[remote.name] ?? Error;
+  const cause = new Error(remote.message);
+  cause.name = remote.name;
+  if (remote.stack) cause.stack = remote.stack;
+  const error = new Cls(remote.message);
+  if (error.name !== remote.name) Object.defineProperty(error, 'name', { value: remote.name, configurable: true, writable: true });
+  (error as Error & { cause: unknown }).cause = cause;
+  return error;
+}
+
+export class AsyncResult<T = unknown> {
+  #done = false;
+  #ok = false;
+  #value: unknown;
+  readonly #wakers: Array<() => void> = [];
+
+  /** @internal */
+  constructor(private readonly callbacks: Callbacks<T> = {}) {}
+
+  /** @internal */
+  settle(ok: boolean, value: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#ok = ok;
+    this.#value = value;
+    for (const wake of this.#wakers.splice(0)) wake();
+    try {
+      if (ok) this.callbacks.callback?.(value as T);
+      else this.callbacks.errorCallback?.(value as Error);
+    } catch (error) {
+      // A callback that throws must not break the pool; Python prints it too.
+      process.stderr.write(`multiproc: a Pool callback failed:\n${(error as Error)?.stack ?? String(error)}\n`);
+    }
+  }
+
+  ready(): boolean {
+    return this.#done;
+  }
+
+  successful(): boolean {
+    if (!this.#done) throw new ValueError(`${inspect(this)} not ready`);
+    return this.#ok;
+  }
+
+  /** Waits until the result is ready, or `timeout` seconds pass. */
+  async wait(timeout?: number | null): Promise<void> {
+    const ms = toMs(timeout);
+    if (this.#done) return;
+    hold();
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+        this.#wakers.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** The result; the task's error re-thrown; TimeoutError if not ready within `timeout` seconds. */
+  async get(timeout?: number | null): Promise<T> {
+    await this.wait(timeout);
+    if (!this.#done) throw new TimeoutError(`result not ready after ${timeout} s`);
+    if (!this.#ok) throw this.#value;
+    return this.#value as T;
+  }
+
+  [inspect.custom](): string {
+    return `<AsyncResult ${this.#done ? (this.#ok ? 'successful' : 'failed') : 'pending'}>`;
+  }
+}
+
+/** The results of imap / imapUnordered, as an async iterator; next(timeout) as Python's. */
+export class IMapIterator<T> implements AsyncIterableIterator<T> {
+  readonly #items: Array<{ ok: boolean; value: unknown }> = [];
+  #expected: number;
+  #taken = 0;
+  readonly #wakers: Array<() => void> = [];
+
+  /** @internal */
+  constructor(expected: number) {
+    this.#expected = expected;
+  }
+
+  /** @internal Results arrive here in the order they are to be yielded. */
+  push(ok: boolean, value: unknown): void {
+    this.#items.push({ ok, value });
+    for (const wake of this.#wakers.splice(0)) wake();
+  }
+
+  async next(timeout?: number | null): Promise<IteratorResult<T>> {
+    const ms = toMs(timeout);
+    if (this.#taken >= this.#expected) return { done: true, value: undefined };
+    if (!this.#items.length) {
+      hold();
+      try {
+        await new Promise<void>((resolve) => {
+          const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+          this.#wakers.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      } finally {
+        release();
+      }
+      if (!this.#items.length) throw new TimeoutError(`no result within ${timeout} s`);
+    }
+    const item = this.#items.shift()!;
+    this.#taken++;
+    if (!item.ok) throw item.value;
+    return { done: false, value: item.value as T };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+interface Task {
+  seq: number;
+  fnId: number;
+  kind: TaskKind;
+  payload: Buffer;
+  label: string;
+  settle: (ok: boolean, value: unknown) => void;
+}
+
+interface Worker {
+  process: Process;
+  name: string;
+  slot: number;
+  link?: Link;
+  pid?: number;
+  inflight: Task[];
+  window: number;
+  sentFns: Set<number>;
+  sent: number;
+  completed: number;
+  exited?: { code: number; signal: NodeJS.Signals | null };
+  linkClosed: boolean;
+  sentAt: number;
+}
+
+const MAX_WINDOW = 64;
+
+export class Pool {
+  readonly #id = newId('Pool');
+  readonly #size: number;
+  readonly #initializer: Fn | null;
+  readonly #initargs: unknown[];
+  readonly #maxtasks: number | null;
+  readonly #ledger: SharedMemory;
+  readonly #address: string;
+  readonly #workers = new Set<Worker>();
+  readonly #queue = new Fifo<Task>();
+  readonly #fns = new Map<Fn, number>();
+  #nextSlot = 0;
+  #nextSeq = 1;
+  #state: 'RUN' | 'CLOSE' | 'TERMINATE' = 'RUN';
+  #startFailures = 0;
+  #outstanding = 0;
+  readonly #joiners: Array<() => void> = [];
+
+  constructor(options: number | PoolOptions = {}) {
+    const o: PoolOptions = typeof options === 'number' ? { processes: options } : options ?? {};
+    const processes = o.processes ?? cpuCount();
+    if (!Number.isInteger(processes) || processes < 1) throw new ValueError('Number of processes must be at least 1');
+    if (o.maxtasksperchild !== undefined && o.maxtasksperchild !== null && (!Number.isInteger(o.maxtasksperchild) || o.maxtasksperchild < 1)) {
+      throw new ValueError('maxtasksperchild must be a positive int or null');
+    }
+    if (o.initializer !== undefined && o.initializer !== null && typeof o.initializer !== 'function') throw new TypeError('initializer must be a callable');
+    this.#size = processes;
+    this.#initializer = o.initializer ?? null;
+    this.#initargs = o.initargs ?? [];
+    this.#maxtasks = o.maxtasksperchild ?? null;
+    this.#ledger = SharedMemory.create('pool', 8 * 64);
+    this.#address = serve(this.#id, (link) => this.#accept(link));
+    for (let i = 0; i < processes; i++) this.#startWorker();
+  }
+
+  get processes(): number {
+    return this.#size;
+  }
+
+  #startWorker(): void {
+    const slot = this.#nextSlot++;
+    const config: WorkerConfig = {
+      address: this.#address, id: this.#id, slot, ledger: this.#ledger.path,
+      initializer: this.#initializer, initargs: this.#initargs, maxtasks: this.#maxtasks,
+    };
+    const process = new Process({ target: poolWorker, args: [config], daemon: true });
+    process.name = process.name.replace(/^Process/, 'SpawnPoolWorker');
+    const worker: Worker = {
+      process, name: process.name, slot, inflight: [], window: 2, sentFns: new Set(), sent: 0, completed: 0, linkClosed: false, sentAt: 0,
+    };
+    this.#workers.add(worker);
+    process.start();
+    worker.pid = process.pid;
+    whenExited(process, (code, signal) => {
+      worker.exited = { code, signal };
+      this.#maybeGone(worker);
+    });
+  }
+
+  #accept(link: Link): void {
+    link.unref();
+    let worker: Worker | undefined;
+    link.handle((body) => {
+      if (body[0] === ToPool.Hello) {
+        const slot = body.readUInt32LE(1);
+        worker = [...this.#workers].find((w) => w.slot === slot);
+        if (!worker) {
+          link.close();
+          return;
+        }
+        worker.link = link;
+        this.#startFailures = 0;
+        this.#pump();
+        return;
+      }
+      if (body[0] === ToPool.Result && worker) void this.#onResult(worker, body);
+    }, () => {
+      if (worker) {
+        worker.linkClosed = true;
+        this.#maybeGone(worker);
+      }
+    });
+  }
+
+  async #onResult(worker: Worker, body: Buffer): Promise<void> {
+    const seq = body.readUInt32LE(1);
+    const i = worker.inflight.findIndex((t) => t.seq === seq);
+    if (i < 0) return;
+    const [task] = worker.inflight.splice(i, 1);
+    worker.completed++;
+    // Tasks that come back quickly are sent in bigger batches; slow ones one or two at a time,
+    // so that long tasks are spread over the workers.
+    const took = performance.now() - worker.sentAt;
+    worker.window = took < 2 ? Math.min(MAX_WINDOW, worker.window * 2) : 2;
+    this.#pump();
+    const ok = body[5] === 1;
+    let value: unknown;
+    try {
+      value = await decodeAsync(body.subarray(6));
+    } catch (error) {
+      this.#finish(task, false, error);
+      return;
+    }
+    this.#finish(task, ok, ok ? value : reviveError(value as RemoteError));
+  }
+
+  #finish(task: Task, ok: boolean, value: unknown): void {
+    if (--this.#outstanding === 0) release();
+    task.settle(ok, value);
+    this.#maybeStop();
+  }
+
+  /** Handles a worker's end once both its exit and the end of its connection have been seen. */
+  #maybeGone(worker: Worker): void {
+    if (!worker.exited || (worker.link && !worker.linkClosed) || !this.#workers.has(worker)) return;
+    this.#workers.delete(worker);
+    const { code, signal } = worker.exited;
+    const running = this.#ledger.getFloat64(worker.slot);
+    const notStarted: Task[] = [];
+    for (const task of worker.inflight) {
+      if (task.seq === running) {
+        const how = signal ? `was killed by ${signal} (exit code ${code})` : `exited with code ${code}`;
+        this.#finish(task, false, new WorkerLostError(`${worker.name} (pid ${worker.pid}) ${how} while running ${task.label}`));
+      } else {
+        notStarted.push(task);
+      }
+    }
+    this.#queue.unshiftAll(notStarted);
+    if (this.#state === 'TERMINATE') {
+      this.#checkJoined();
+      return;
+    }
+    const diedAtStart = !worker.link && code !== 0;
+    this.#startFailures = diedAtStart ? this.#startFailures + 1 : 0;
+    if (this.#startFailures >= 3) {
+      // Python starts new workers forever here; we stop and say why.
+      const why = new ProcessError(`Pool workers keep dying as they start (last: ${signal ?? `exit code ${code}`}); is the initializer failing?`);
+      for (const task of this.#queue.drain()) this.#finish(task, false, why);
+    }
+    if (this.#startFailures < 3 && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
+    this.#pump();
+    this.#checkJoined();
+  }
+
+  #fnId(fn: Fn): number {
+    let id = this.#fns.get(fn);
+    if (id === undefined) {
+      if (typeof fn !== 'function') throw new TypeError(`the task must be a function, not ${typeof fn}`);
+      if (!findExport(fn)) {
+        throw new TypeError(
+          `Pool task ${fn.name ? `"${fn.name}"` : '(an anonymous function)'} is not exported from a module of the program, so a worker cannot find it. ` +
+          'Export it from the top level of its module; closures and arrow functions in variables cannot be sent to another process.',
+        );
+      }
+      id = this.#fns.size + 1;
+      this.#fns.set(fn, id);
+    }
+    return id;
+  }
+
+  #submit(fn: Fn, kind: TaskKind, args: unknown, label: string, settle: (ok: boolean, value: unknown) => void): void {
+    const fnId = this.#fnId(fn);
+    const payload = encode(args, kind === 'call' ? 'the task\'s arguments' : 'the task\'s items');
+    if (this.#outstanding++ === 0) hold();
+    this.#queue.push({ seq: this.#nextSeq++, fnId, kind, payload, label, settle });
+  }
+
+  /** Sends queued tasks to workers with room in their window. */
+  #pump(): void {
+    if (!this.#queue.length) return;
+    for (const worker of this.#workers) {
+      const link = worker.link;
+      if (!link || worker.linkClosed) continue;
+      while (this.#queue.length && worker.inflight.length < worker.window) {
+        if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) break;
+        const task = this.#queue.shift()!;
+        if (!worker.sentFns.has(task.fnId)) {
+          const fn = [...this.#fns].find(([, id]) => id === task.fnId)![0];
+          link.send(functionFrame(task.fnId, findExport(fn)!));
+          worker.sentFns.add(task.fnId);
+        }
+        link.send(taskFrame(task.seq, task.fnId, task.kind, task.payload));
+        worker.inflight.push(task);
+        worker.sent++;
+        worker.sentAt = performance.now();
+      }
+      if (!this.#queue.length) break;
+    }
+  }
+
+  #checkRunning(): void {
+    if (this.#state !== 'RUN') throw new ValueError('Pool not running');
+  }
+
+  applyAsync<T = unknown>(fn: Fn, args: unknown[] = [], options: Callbacks<T> & { kwargs?: Record<string, unknown> } = {}): AsyncResult<T> {
+    this.#checkRunning();
+    if (!Array.isArray(args)) throw new TypeError('args must be an array');
+    const result = new AsyncResult<T>(options);
+    const all = options.kwargs ? [...args, options.kwargs] : args;
+    this.#submit(fn, 'call', all, `${fn.name || 'task'}(${all.map((a) => inspect(a, { depth: 0, breakLength: Infinity })).join(', ').slice(0, 80)})`, (ok, v) => result.settle(ok, v));
+    this.#pump();
+    return result;
+  }
+
+  /** Runs fn(...args) in a worker and resolves with its result. */
+  apply<T = unknown>(fn: Fn, args: unknown[] = [], kwargs?: Record<string, unknown>): Promise<T> {
+    try {
+      return this.applyAsync<T>(fn, args, { kwargs }).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #chunks(items: unknown[], chunksize: number | undefined): unknown[][] {
+    let size = chunksize;
+    if (size === undefined || size === null) {
+      // Python's default: about four chunks per worker.
+      size = Math.floor(items.length / (this.#size * 4));
+      if (items.length % (this.#size * 4)) size += 1;
+    }
+    if (!Number.isInteger(size) || size < 1) {
+      if (items.length === 0) return [];
+      throw new ValueError(`Chunksize must be 1+, not ${size}`);
+    }
+    const chunks: unknown[][] = [];
+    for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+    return chunks;
+  }
+
+  #mapAsync<T>(fn: Fn, iterable: Iterable<unknown>, chunksize: number | undefined, kind: 'map' | 'starmap', options: Callbacks<T[]>): AsyncResult<T[]> {
+    this.#checkRunning();
+    const items = [...iterable];
+    const chunks = this.#chunks(items, chunksize);
+    const result = new AsyncResult<T[]>(options);
+    const out: unknown[][] = new Array(chunks.length);
+    let left = chunks.length;
+    if (left === 0) result.settle(true, []);
+    chunks.forEach((chunk, i) => {
+      this.#submit(fn, kind, chunk, `${kind}(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
+        if (!ok) return result.settle(false, value);
+        out[i] = value as unknown[];
+        if (--left === 0) result.settle(true, ([] as unknown[]).concat(...out));
+      });
+    });
+    this.#pump();
+    return result;
+  }
+
+  mapAsync<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize?: number, options: Callbacks<T[]> = {}): AsyncResult<T[]> {
+    return this.#mapAsync<T>(fn, iterable, chunksize, 'map', options);
+  }
+
+  /** Python's map: fn over every item, in chunks; resolves with the results in order. */
+  map<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize?: number): Promise<T[]> {
+    try {
+      return this.mapAsync<T>(fn, iterable, chunksize).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  starmapAsync<T = unknown>(fn: Fn, iterable: Iterable<unknown[]>, chunksize?: number, options: Callbacks<T[]> = {}): AsyncResult<T[]> {
+    return this.#mapAsync<T>(fn, iterable, chunksize, 'starmap', options);
+  }
+
+  /** fn(...args) for each args array of the iterable. */
+  starmap<T = unknown>(fn: Fn, iterable: Iterable<unknown[]>, chunksize?: number): Promise<T[]> {
+    try {
+      return this.starmapAsync<T>(fn, iterable, chunksize).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #imap<T>(fn: Fn, iterable: Iterable<unknown>, chunksize: number, ordered: boolean): IMapIterator<T> {
+    this.#checkRunning();
+    const chunks = this.#chunks([...iterable], chunksize);
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const it = new IMapIterator<T>(total);
+    const parked = new Map<number, { ok: boolean; value: unknown }>();
+    let nextChunk = 0;
+    const emit = (i: number, ok: boolean, value: unknown) => {
+      if (ok) for (const v of value as unknown[]) it.push(true, v);
+      else for (let k = 0; k < chunks[i].length; k++) it.push(false, value);
+    };
+    chunks.forEach((chunk, i) => {
+      this.#submit(fn, 'map', chunk, `imap(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
+        if (!ordered) return emit(i, ok, value);
+        parked.set(i, { ok, value });
+        while (parked.has(nextChunk)) {
+          const r = parked.get(nextChunk)!;
+          parked.delete(nextChunk);
+          emit(nextChunk++, r.ok, r.value);
+        }
+      });
+    });
+    this.#pump();
+    return it;
+  }
+
+  /** Results in order, as they become ready: `for await (const r of pool.imap(fn, items))`. */
+  imap<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize = 1): IMapIterator<T> {
+    return this.#imap<T>(fn, iterable, chunksize, true);
+  }
+
+  /** Results in the order they complete. */
+  imapUnordered<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize = 1): IMapIterator<T> {
+    return this.#imap<T>(fn, iterable, chunksize, false);
+  }
+
+  /** No more tasks; the workers exit once the submitted ones are done. */
+  close(): void {
+    if (this.#state === 'RUN') this.#state = 'CLOSE';
+    this.#maybeStop();
+  }
+
+  #maybeStop(): void {
+    if (this.#state !== 'CLOSE' || this.#outstanding > 0) return;
+    for (const w of this.#workers) {
+      if (w.link && !w.linkClosed) w.link.send(Buffer.from([ToWorker.Stop, 0, 0, 0, 0]));
+    }
+  }
+
+  /** Stops the workers at once; tasks not finished fail with an error. */
+  terminate(): void {
+    if (this.#state === 'TERMINATE') return;
+    this.#state = 'TERMINATE';
+    const why = new ValueError('the Pool was terminated before this task finished');
+    for (const task of this.#queue.drain()) this.#finish(task, false, why);
+    for (const w of this.#workers) {
+      for (const task of w.inflight.splice(0)) this.#finish(task, false, why);
+      if (w.process.exitCode === null) w.process.terminate();
+    }
+    this.#checkJoined();
+  }
+
+  /** Waits for the workers to exit. close() or terminate() must come first, as in Python. */
+  async join(): Promise<void> {
+    if (this.#state === 'RUN') throw new ValueError('Pool is still running');
+    if (this.#workers.size === 0) return this.#cleanup();
+    hold();
+    try {
+      await new Promise<void>((resolve) => this.#joiners.push(resolve));
+    } finally {
+      release();
+    }
+  }
+
+  #checkJoined(): void {
+    if (this.#state === 'RUN' || this.#workers.size > 0) return;
+    this.#cleanup();
+    for (const wake of this.#joiners.splice(0)) wake();
+  }
+
+  #cleanup(): void {
+    unserve(this.#id);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
+    await this.join();
+  }
+
+  [inspect.custom](): string {
+    return `<Pool state=${this.#state} pool_size=${this.#size}>`;
+  }
+}
