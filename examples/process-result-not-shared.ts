@@ -2,17 +2,19 @@
 import { Process, isMainProcess } from 'multiproc';
 
 export class MyProcess extends Process {
+  func: (name: string) => string;
+  args: [string];
   res = '';
 
-  // The tutorial keeps the function in a field (self.func); a function cannot travel to the child
-  // as a field here, so it goes to Process as the target and run() calls it through super.run().
   constructor(name: string, func: (name: string) => string, args: [string]) {
-    super({ target: func, args });
+    super();
     this.name = name;
+    this.func = func; // an exported function: it reaches the child by reference, as pickle sends it
+    this.args = args;
   }
 
   override run(): [string, string] {
-    this.res = super.run() as string;
+    this.res = this.func(...this.args);
     console.log(this.name);
     console.log(this.res);
     return [this.res, 'kel'];

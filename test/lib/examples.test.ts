@@ -29,7 +29,7 @@ interface Run extends RunResult {
 const tested = new Set<string>();
 
 /** Runs examples/<file> through the CLI, with an observer collecting the start and exit reports. */
-async function runExample(file: string): Promise<Run> {
+async function runExample(file: string, timeoutMs = 15_000): Promise<Run> {
   tested.add(file);
   const address = tempFile('observer') + '.sock';
   const frames: Array<{ connection: number; frame: Frame }> = [];
@@ -49,7 +49,7 @@ async function runExample(file: string): Promise<Run> {
   const started = Date.now();
   let r: RunResult;
   try {
-    r = await runProgram(path.join(EXAMPLES, file), [], { env: { [ENV_OBSERVER]: address, [ENV_OBSERVER_SECRET]: SECRET }, timeoutMs: 15_000 });
+    r = await runProgram(path.join(EXAMPLES, file), [], { env: { [ENV_OBSERVER]: address, [ENV_OBSERVER_SECRET]: SECRET }, timeoutMs });
   } finally {
     // Each process ends its connection as it exits; give the last bytes a moment to arrive.
     await waitFor(() => open.size === 0, 2000);
@@ -92,6 +92,13 @@ function assertChildrenOfMain(run: Run, count: number, code = 0): void {
     assert.ok(exit, `${start.name} (${start.pid}) was never reported to exit`);
     assert.equal(exit.code, code, `${start.name} exit code`);
   }
+}
+
+/** The seconds a line `<label> -> <Name> after <s> s` of queue-methods.ts reports. */
+function secondsOf(lines: string[], line: string, name: 'Full' | 'Empty'): number {
+  const found = lines.find((l) => l.startsWith(`${line} -> ${name} after `));
+  assert.ok(found, `no "${line} -> ${name}" line in:\n${lines.join('\n')}`);
+  return Number(found.split(' after ')[1].replace(/ s$/, ''));
 }
 
 function assertOk(run: Run): void {
@@ -201,9 +208,99 @@ describe('examples ported from the tutorials', () => {
     assert.deepEqual([exit?.code, exit?.signal], [-15, 'SIGTERM']);
   });
 
+  test('queue-share: one child puts 11, 22, 33, the other gets all three in order and stops when the queue is empty', { todo: 'multiproc: empty() in a consumer that is not the queue\'s owner still counts the item it just got, so get_msg blocks on a fourth get() and the program hangs in about a third of runs' }, async () => {
+    const r = await runExample('queue-share.ts', 5000);
+    assertOk(r);
+    assertChildrenOfMain(r, 2);
+    assert.deepEqual(r.children.map((c) => c.start.target?.replace(/^.*#/, '')), ['downloadMsg', 'getMsg']);
+    assert.deepEqual(r.lines.filter((l) => l === '数据已存放到队列中').length, 3, r.stdout);
+    // One queue, first in first out: whatever the consumer got, it got in the order put. The
+    // tutorial's run gets all three (the producer puts them faster than the consumer takes them).
+    assert.equal(r.lines.length, 4, r.stdout);
+    assert.equal(r.lines.at(-1), '获取Queue中的信息为:[11, 22, 33]');
+  });
+
+  test('queue-subclass: three MyProcess children put KEL on one queue; after joining them the parent reads all three', async () => {
+    const r = await runExample('queue-subclass.ts');
+    assertOk(r);
+    assertChildrenOfMain(r, 3);
+    assert.deepEqual(r.children.map((c) => c.start.name), ['process', 'process', 'process']);
+    for (const c of r.children) assert.match(c.start.target ?? '', /queue-subclass\.ts#MyProcess$/);
+    // The children print before the parent reads (it joins them first); qsize() is then 3.
+    assert.deepEqual(r.lines, ['start process...', 'start process...', 'start process...', 'KEL', 'KEL', 'KEL']);
+  });
+
+  test('pipe-subclass: three MyProcess children send KEL on one child end; after joining them the parent recv()s three times', { todo: 'multiproc: a message sent on a pipe end whose other end has not been used yet is lost when the sender exits (the children exit 0, the parent\'s recv() waits forever); and one end shared by several processes connects only the first of them' }, async () => {
+    const r = await runExample('pipe-subclass.ts', 5000);
+    assertOk(r);
+    assertChildrenOfMain(r, 3);
+    for (const c of r.children) assert.match(c.start.target ?? '', /pipe-subclass\.ts#MyProcess$/);
+    assert.deepEqual(r.lines, ['start process...', 'start process...', 'start process...', 'KEL', 'KEL', 'KEL']);
+  });
+
+  test('pipe-duplex: both ends send and receive; the parent prints "hello world" before the child can print "hi son"', async () => {
+    const r = await runExample('pipe-duplex.ts');
+    assertOk(r);
+    assertChildrenOfMain(r, 1);
+    assert.match(r.children[0].start.target ?? '', /pipe-duplex\.ts#foo$/);
+    // The child receives "hi son" only after the parent received and printed "hello world".
+    assert.deepEqual(r.lines, ['hello world', 'hi son']);
+  });
+
+  test('pipe-one-way: Pipe(false) gives a receive-only and a send-only end; recv gets what was sent in order, then EOFError', async () => {
+    const r = await runExample('pipe-one-way.ts');
+    assertOk(r);
+    assertChildrenOfMain(r, 1);
+    assert.deepEqual(r.lines, ['left.send: connection is read-only', 'hello', 'world', 'EOFError: the other end is closed']);
+  });
+
+  let methods: Promise<Run> | undefined;
+  const queueMethods = () => (methods ??= runExample('queue-methods.ts'));
+
+  test('queue-methods: put/get with block and timeout, Full and Empty, nowait, qsize/empty/full, across processes', async () => {
+    const r = await queueMethods();
+    assertOk(r);
+    assertChildrenOfMain(r, 2);
+    assert.deepEqual(r.children.map((c) => c.start.target?.replace(/^.*#/, '')), ['producer', 'consumer']);
+    const ok = (line: string) => line.replace(/ after [\d.]+ s$/, '');
+    assert.deepEqual(r.lines.map(ok), [
+      'q.empty() -> true',
+      "q.put('a') -> ok",
+      "q.put_nowait('b') -> ok",
+      "q.put('c', timeout=0.2) -> Full",
+      "q.put('c', block=False) -> Full",
+      "q.put_nowait('c') -> Full",
+      'q.qsize() -> 2',
+      'q.full() -> true',
+      'q.get() -> "a"',
+      'q.get_nowait() -> "b"',
+      'q.empty() -> true',
+      'q.get(timeout=0.2) -> Empty',
+      'q.get(block=False) -> Empty',
+      'q.get_nowait() -> Empty',
+      // The blocked get in the child returns as soon as the parent puts, well within its timeout.
+      'q.get(timeout=2) -> "d"',
+      'q.empty() -> true',
+    ]);
+    // A timeout is waited out in full, and not much longer.
+    for (const [line, name] of [["q.put('c', timeout=0.2)", 'Full'], ['q.get(timeout=0.2)', 'Empty']] as const) {
+      const s = secondsOf(r.lines, line, name);
+      assert.ok(s >= 0.2 && s <= 0.5, `${line}: ${name} after ${s} s`);
+    }
+    // Non-blocking calls in the queue's own process fail at once.
+    assert.equal(secondsOf(r.lines, 'q.get(block=False)', 'Empty'), 0);
+    assert.equal(secondsOf(r.lines, 'q.get_nowait()', 'Empty'), 0);
+  });
+
+  test('queue-methods: in another process, put(block=False) and put_nowait() on a full queue raise Full at once', { todo: 'multiproc: outside the queue\'s owner they wait 0.2 s before Full (queues.ts: "if (!block) timeoutMs = 200")' }, async () => {
+    const r = await queueMethods();
+    assert.equal(secondsOf(r.lines, "q.put('c', block=False)", 'Full'), 0);
+    assert.equal(secondsOf(r.lines, "q.put_nowait('c')", 'Full'), 0);
+  });
+
   test('every example names its seed and section on its first line, and has a test here', () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts')).sort();
-    assert.ok(files.length >= 6);
+    assert.ok(files.length >= 12);
     for (const file of files) {
       const first = readFileSync(path.join(EXAMPLES, file), 'utf8').split('\n')[0];
       assert.match(first, /^\/\/ From seed \d{3}, section .+/, `${file}: first line`);
