@@ -19,7 +19,8 @@ interface Receiver { resolve: (body: Buffer | null) => void; timer?: NodeJS.Time
 
 export class Connection {
   readonly #ref: EndRef;
-  #link: Link | undefined;
+  /** Open connections to the other end: one, or several when that end is shared by several processes. */
+  #links: Link[] = [];
   #server: Server | undefined;
   #connecting = false;
   readonly #outbox: Array<Buffer | Buffer[]> = [];
@@ -43,7 +44,15 @@ export class Connection {
     const b = new Connection({ address, listen: false, readable: duplex, writable: true });
     a.#peer = b;
     b.#peer = a;
+    a.#listen();
     return [a, b];
+  }
+
+  /** @internal Rebuilds an end received from another process. */
+  static rebuild(ref: EndRef): Connection {
+    const end = new Connection(ref);
+    if (ref.listen) end.#listen();
+    return end;
   }
 
   get closed(): boolean {
@@ -78,47 +87,55 @@ export class Connection {
     if (!this.#ref.writable) throw new ValueError('connection is read-only');
   }
 
-  /** Opens the socket the first time the end is used here: listening for end one, connecting for end two. */
+  /**
+   * The first end listens as soon as it exists in a process, so that the other end's holders can
+   * deliver (and exit) before this end is used, as with the kernel buffer of Python's pipe.
+   */
+  #listen(): void {
+    if (this.#server || this.#closed) return;
+    rmSync(this.#ref.address, { force: true });
+    // Several processes may hold (and use) the other end, as with an inherited pipe in Python.
+    const server = createServer((socket) => this.#attach(new Link(socket)));
+    server.on('error', (error) => process.emitWarning(`multiproc: a pipe end could not listen: ${error.message}`));
+    server.listen(this.#ref.address);
+    server.unref();
+    this.#server = server;
+  }
+
+  /** Connects the second end the first time it is used here. */
   #open(): void {
-    if (this.#link || this.#connecting || this.#server) return;
     if (this.#peer && this.#peer.#sent) this.#peer = undefined;
     if (this.#ref.listen) {
-      rmSync(this.#ref.address, { force: true });
-      const server = createServer((socket) => {
-        server.close();
-        rmSync(this.#ref.address, { force: true });
+      this.#listen();
+      return;
+    }
+    if (this.#links.length || this.#connecting) return;
+    this.#connecting = true;
+    let delay = 1;
+    const attempt = () => {
+      if (this.#closed && !this.#outbox.length) return;
+      const socket = connect(this.#ref.address);
+      socket.unref();
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        this.#connecting = false;
         this.#attach(new Link(socket));
       });
-      server.listen(this.#ref.address);
-      server.unref();
-      this.#server = server;
-    } else {
-      this.#connecting = true;
-      let delay = 1;
-      const attempt = () => {
-        if (this.#closed && !this.#outbox.length) return;
-        const socket = connect(this.#ref.address);
-        socket.unref();
-        socket.once('connect', () => {
-          socket.removeAllListeners('error');
-          this.#connecting = false;
-          this.#attach(new Link(socket));
-        });
-        socket.once('error', () => {
-          // The listening end is not there yet (not used yet, or still on its way to its process).
-          socket.destroy();
-          setTimeout(attempt, delay).unref();
-          delay = Math.min(50, delay * 2);
-        });
-      };
-      attempt();
-    }
+      socket.once('error', () => {
+        // The listening end is not there yet (still on its way to its process).
+        socket.destroy();
+        setTimeout(attempt, delay).unref();
+        delay = Math.min(50, delay * 2);
+      });
+    };
+    attempt();
   }
 
   #attach(link: Link): void {
-    this.#link = link;
+    this.#links.push(link);
+    this.#eof = false;
     link.unref();
-    link.handle((body) => this.#deliver(body), () => this.#end());
+    link.handle((body) => this.#deliver(body), () => this.#detach(link));
     for (const body of this.#outbox.splice(0)) link.send(body);
     this.#delivered?.();
     this.#delivered = undefined;
@@ -131,17 +148,22 @@ export class Connection {
     else this.#inbox.push(body);
   }
 
+  #detach(link: Link): void {
+    this.#links = this.#links.filter((l) => l !== link);
+    if (this.#links.length === 0) this.#end();
+  }
+
+  /** Every holder of the other end has closed it: what is left can be read, then EOF. */
   #end(): void {
     this.#eof = true;
-    this.#link = undefined;
     for (const r of this.#receivers.splice(0)) r.resolve(null);
   }
 
   #send(body: Buffer | Buffer[]): void {
     if (this.#peerClosed()) throw new ValueError('the other end of the pipe is closed');
     this.#open();
-    if (this.#link) {
-      this.#link.send(body);
+    if (this.#links.length) {
+      this.#links[0].send(body);
       return;
     }
     // Until the other end is there, what is sent waits here, and the process may not exit before it is delivered.
@@ -248,15 +270,22 @@ export class Connection {
     this.#closed = true;
     if (this.#sent) return;
     this.#server?.close();
-    this.#link?.close();
+    if (this.#server) rmSync(this.#ref.address, { force: true });
+    for (const link of this.#links) link.close();
     for (const r of this.#receivers.splice(0)) r.resolve(null);
     if (this.#peer && !this.#peer.#sent) this.#peer.#end();
   }
 
   [REDUCE](): Reduced {
     this.#checkClosed();
-    if (this.#link || this.#server || this.#connecting) {
+    if (this.#links.length || this.#connecting || (this.#ref.listen && this.#receivers.length)) {
       throw new ValueError('a Connection that has been used in this process cannot be sent to another one; send it before using it');
+    }
+    if (this.#server) {
+      // The process that receives this end listens from now on.
+      this.#server.close();
+      this.#server = undefined;
+      rmSync(this.#ref.address, { force: true });
     }
     this.#sent = true;
     return { kind: 'Connection', state: this.#ref };
@@ -272,7 +301,7 @@ export class Connection {
   }
 }
 
-registerKind('Connection', (state) => new Connection(state as EndRef));
+registerKind('Connection', (state) => Connection.rebuild(state as EndRef));
 
 /**
  * Python's Pipe(): two connected ends. With `duplex = false` the first end only receives and

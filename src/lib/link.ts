@@ -6,6 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { FrameReader, FrameWriter } from './framing';
+import { hold, release } from './keepalive';
 
 export type FrameHandler = (body: Buffer) => void;
 
@@ -73,6 +74,8 @@ export class Link {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // Frames still batched for this tick go out before the end of the stream.
+    this.writer.flush();
     this.socket.end();
   }
 
@@ -91,7 +94,12 @@ const pending = new Set<Promise<void>>();
 /** Counts `sending` among what must be done before the process may exit (a connection still being made). */
 export function trackPending(sending: Promise<void>): void {
   pending.add(sending);
-  void sending.finally(() => pending.delete(sending));
+  // The delivery keeps the process alive, as a blocked send would.
+  hold();
+  void sending.finally(() => {
+    pending.delete(sending);
+    release();
+  });
 }
 
 /** Waits until every open link has handed its frames to the OS, so nothing sent is lost at exit. */

@@ -18,12 +18,15 @@ import { hold, release } from './keepalive';
 import { SharedMemory } from './shared-memory';
 
 // Client → owner
-const PUT = 1, WANT = 2, CREDIT = 3, RETURN = 4, TASK_DONE = 5, JOIN = 6, NOWAIT = 7, TAKEN = 8, CANCEL = 9;
+const PUT = 1, WANT = 2, CREDIT = 3, RETURN = 4, TASK_DONE = 5, JOIN = 6, NOWAIT = 7, TAKEN = 8, CANCEL = 9, TRY_CREDIT = 10;
 // Owner → client
-const ITEM = 1, GRANT = 2, JOINED = 3, EMPTY = 4, SLOT = 5, NOWAIT_ITEM = 7, ERROR = 9;
+const ITEM = 1, GRANT = 2, JOINED = 3, EMPTY = 4, SLOT = 5, NOWAIT_ITEM = 7, ERROR = 9, TRY_GRANT = 10;
 
-// Ledger slots (float64 each): what every process can read synchronously.
-const L_DEPTH = 0, L_UNFINISHED = 1, L_FIRST_CONSUMER = 2;
+// The ledger (float64 each), what every process can read synchronously: the depth as the owner
+// knows it, unfinished tasks, the number of consumer slots, then per consumer the items it has
+// handed to its callers and how many of those the owner has counted. A reader subtracts the
+// difference, so a consumer's qsize() is right the moment after its own get().
+const L_DEPTH = 0, L_UNFINISHED = 1, L_SLOTS = 2, L_FIRST_CONSUMER = 3;
 
 const MAX_READ_AHEAD = 256;
 
@@ -207,8 +210,11 @@ class QueueCore {
   private consumer(link: Link): Consumer {
     let c = this.consumers.get(link);
     if (!c) {
-      c = { slot: this.nextSlot++, window: 0, inflight: [], acked: 0 };
+      c = { slot: this.nextSlot, window: 0, inflight: [], acked: 0 };
+      this.nextSlot += 2;
       this.ledger.setFloat64(c.slot, 0);
+      this.ledger.setFloat64(c.slot + 1, 0);
+      this.ledger.setFloat64(L_SLOTS, (this.nextSlot - L_FIRST_CONSUMER) / 2);
       this.consumers.set(link, c);
       link.send(op(SLOT, c.slot));
     }
@@ -246,6 +252,8 @@ class QueueCore {
         const n = body.readUInt32LE(1);
         c.inflight.splice(0, n);
         c.acked += n;
+        this.ledger.setFloat64(c.slot + 1, c.acked);
+        this.ledger.setFloat64(L_DEPTH, this.depth());
         this.freed();
         this.changed();
         break;
@@ -261,6 +269,14 @@ class QueueCore {
         } else {
           link.send(OP(EMPTY));
         }
+        break;
+      }
+      case TRY_CREDIT: {
+        const producer = this.producers.get(link) ?? { credits: 0 };
+        this.producers.set(link, producer);
+        const granted = this.creditWaiters.length === 0 && this.available() > 0 ? 1 : 0;
+        producer.credits += granted;
+        link.send(op(TRY_GRANT, granted));
         break;
       }
       case CREDIT: {
@@ -300,6 +316,8 @@ class QueueCore {
         for (const item of keep) this.bytes += item.length;
         this.dispatch();
       }
+      this.ledger.setFloat64(c.slot + 1, handed);
+      this.ledger.setFloat64(L_DEPTH, this.depth());
     }
     this.producers.delete(link);
     this.freed();
@@ -346,6 +364,7 @@ class QueueClient {
   private readonly nowaiters: Array<Waiter<Buffer | undefined>> = [];
   private readonly putters: Array<Waiter<void> & { item: Buffer }> = [];
   private readonly joiners: Array<Waiter<void>> = [];
+  private readonly tryPutters: Array<Waiter<void> & { item?: Buffer }> = [];
   private requested = 0;
   private readAhead = 0;
   private lastHandOut = 0;
@@ -362,6 +381,19 @@ class QueueClient {
 
   get ledger(): SharedMemory {
     return this.ledgerFd;
+  }
+
+  /** The owner's depth less what consumers have handed out that the owner has not counted yet. */
+  depth(): number {
+    const slots = this.ledgerFd.getFloat64(L_SLOTS);
+    const all = Buffer.alloc(8 * (L_FIRST_CONSUMER + 2 * slots));
+    this.ledgerFd.read(all, 0);
+    let depth = all.readDoubleLE(L_DEPTH * 8);
+    for (let j = 0; j < slots; j++) {
+      const at = (L_FIRST_CONSUMER + 2 * j) * 8;
+      depth -= all.readDoubleLE(at) - all.readDoubleLE(at + 8);
+    }
+    return Math.max(0, depth);
   }
 
   private connection(): Link {
@@ -416,6 +448,17 @@ class QueueClient {
       case JOINED:
         this.joiners.shift()?.resolve();
         break;
+      case TRY_GRANT: {
+        const putter = this.tryPutters.shift();
+        if (!putter) break;
+        if (body.readUInt32LE(1) === 1) {
+          this.link!.send([OP(PUT), putter.item!]);
+          putter.resolve();
+        } else {
+          putter.reject(new Full());
+        }
+        break;
+      }
       case ERROR:
         process.emitWarning(`multiproc: ${body.toString('utf8', 1)}`, 'ValueError');
         break;
@@ -425,7 +468,7 @@ class QueueClient {
   private onClose(): void {
     this.link = undefined;
     this.error = new ValueError(`the process that owns ${this.ref.kind} ${this.ref.id} has ended; the queue is gone`);
-    for (const list of [this.getters, this.nowaiters, this.putters, this.joiners] as Array<Array<Waiter<never>>>) {
+    for (const list of [this.getters, this.nowaiters, this.putters, this.joiners, this.tryPutters] as Array<Array<Waiter<never>>>) {
       for (const w of list.splice(0)) w.reject(this.error);
     }
   }
@@ -503,7 +546,14 @@ class QueueClient {
       this.scheduleReturn();
       return;
     }
-    if (!block) timeoutMs = 200; // the owner decides; a full queue answers within a round trip
+    if (!block) {
+      // Only the owner knows whether there is room: ask it for one place, and fail if there is none.
+      this.busy(1);
+      const p = wait(this.tryPutters, undefined, () => new Full(), () => this.busy(-1));
+      this.tryPutters[this.tryPutters.length - 1].item = item;
+      link.send(op(TRY_CREDIT, 1));
+      return p;
+    }
     this.busy(1);
     const p = wait(this.putters as Array<Waiter<void>>, timeoutMs, () => new Full(), () => this.busy(-1));
     (this.putters[this.putters.length - 1] as { item?: Buffer }).item = item;
@@ -657,7 +707,7 @@ export class Queue<T = unknown> {
   /** The approximate number of items in the queue (exact in the owning process). */
   qsize(): number {
     this.#check();
-    return this.#core ? this.#core.depth() : this.#client!.ledger.getFloat64(L_DEPTH);
+    return this.#core ? this.#core.depth() : this.#client!.depth();
   }
 
   empty(): boolean {

@@ -74,7 +74,9 @@ describe('observer model', () => {
       { pid: 100, ppid: 1, cpu: 1.5, memory: 50e6, command: 'node prog.ts' },
       { pid: 101, ppid: 100, cpu: 99, memory: 40e6 },
       { pid: 200, ppid: 101, cpu: 0, memory: 1e6, command: '/bin/sleep 5' },
+      { pid: 201, ppid: 100, cpu: 0, memory: 1e6, command: '/x/node_modules/@esbuild/linux-x64/bin/esbuild --service=0.28.2 --ping' },
     ]);
+    assert.equal(m.process(201), undefined, "the loader's esbuild service is not shown");
     assert.equal(m.process(101)?.cpu, 99);
     assert.equal(m.process(101)?.state, 'running', 'seen by the OS: no longer starting');
     const os = m.childrenOf(101);

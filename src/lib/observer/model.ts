@@ -218,6 +218,7 @@ export class RunModel {
     const seen = new Set<number>();
     for (const row of rows) {
       seen.add(row.pid);
+      if (loaderHelper(row.command)) continue;
       let p = this.procs.get(row.pid);
       if (!p) {
         // a descendant not (yet) reported: a spawned library child shows up here first, and its
@@ -474,6 +475,14 @@ export function describeQueue(q: QueueInfo): string {
 export function describePool(pool: PoolInfo): string {
   const busy = pool.workers.filter((w) => w.busy).length;
   return `${pool.state} · ${busy}/${pool.size} busy · ${pool.queued} queued · ${pool.done} done${pool.failed ? ` · ${pool.failed} failed` : ''}`;
+}
+
+/**
+ * The esbuild service the library's TypeScript loader runs in each process: the library's own
+ * machinery, not something the program started, so it is left out of the tree.
+ */
+function loaderHelper(command: string | undefined): boolean {
+  return !!command && /esbuild(\.exe)?\s+--service=/.test(command);
 }
 
 function baseName(command: string | undefined): string {
