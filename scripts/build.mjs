@@ -39,7 +39,11 @@ const shareLibrary = {
   },
 };
 
-const extension = build({ ...common, format: 'cjs', entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist/extension', external: ['vscode', 'esbuild'] });
+// output-prefix is preloaded into the programs the extension runs (see src/extension/output-prefix.ts).
+const extension = build({
+  ...common, format: 'cjs', outdir: 'dist/extension', external: ['vscode', 'esbuild'],
+  entryPoints: { extension: 'src/extension/extension.ts', 'output-prefix': 'src/extension/output-prefix.ts' },
+});
 
 await Promise.all(extOnly ? [extension] : [
   build({ ...common, format: 'cjs', entryPoints: { index: 'src/lib/index.ts' }, outdir: 'dist/lib' }),

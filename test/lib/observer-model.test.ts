@@ -45,7 +45,7 @@ describe('observer model', () => {
     assert.equal(p.signal, 'SIGTERM', 'the name comes from the number when the report has none');
     assert.equal(formatExit(p), 'exit \u221215 SIGTERM');
     assert.equal(m.failed, true);
-    assert.match(describeProcess(p), /pid 102 · exit −15 SIGTERM · 2\.4 s/);
+    assert.match(describeProcess(p), /^exit −15 SIGTERM · 2\.4 s · pid 102$/);
     m.mainExited(0, null);
     const rows = m.exitTable();
     assert.deepEqual(rows.map((r) => [r.name, r.exitCode, r.signal, r.parent]), [

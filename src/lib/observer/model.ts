@@ -446,9 +446,9 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
-/** A one-line state of a process: "running · 3.1% · 42.0 MB" or "exit −15 SIGTERM · 1.2 s". */
+/** A one-line state of a process: "running · 3.1% CPU · 42.0 MB · 2.0 s · pid 7" or "exit −15 SIGTERM · 1.2 s · pid 7". */
 export function describeProcess(p: ProcessInfo, now = Date.now()): string {
-  const parts: string[] = [`pid ${p.pid}`];
+  const parts: string[] = [];
   if (p.state === 'exited') {
     parts.push(formatExit(p));
     if (p.endTime !== undefined) parts.push(formatDuration(p.endTime - p.startTime));
@@ -458,6 +458,7 @@ export function describeProcess(p: ProcessInfo, now = Date.now()): string {
     if (p.memory !== undefined) parts.push(formatBytes(p.memory));
     parts.push(formatDuration(now - p.startTime));
   }
+  parts.push(`pid ${p.pid}`);
   if (p.daemon) parts.push('daemon');
   if (p.origin === 'os') parts.push('OS process');
   return parts.join(' · ');

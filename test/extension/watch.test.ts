@@ -1,0 +1,163 @@
+// Issue 6 in the real VS Code: run a program, watch its processes and queue in the Processes
+// view, terminate and join children by command, read the exit codes, and a foreign connection
+// to the run's channel is refused.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { connect } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MultiprocApi } from '../../src/extension/extension';
+import type { ProcessNode } from '../../src/extension/processModel';
+import type { Run } from '../../src/extension/runs';
+import { encodeFrame, WIRE_VERSION } from '../../src/lib/observer/wire';
+import { extension, screenshot, waitFor } from './helpers';
+
+type Node = ProcessNode<Run>;
+
+async function api(): Promise<MultiprocApi> {
+  return (await extension().activate()) as MultiprocApi;
+}
+
+/** The rendered tree below a node, as "label — description" lines indented by depth. */
+function render(a: MultiprocApi, node: Node | undefined, depth = 0, out: string[] = []): string[] {
+  for (const child of a.provider.getChildren(node)) {
+    const item = a.provider.getTreeItem(child);
+    const label = typeof item.label === 'string' ? item.label : item.label?.label;
+    out.push(`${'  '.repeat(depth)}${label} — ${item.description ?? ''}`);
+    render(a, child, depth + 1, out);
+  }
+  return out;
+}
+
+function findProcess(a: MultiprocApi, run: Run, name: string): Node | undefined {
+  const p = run.model.allProcesses().find((x) => x.name === name);
+  return p && a.model.procNode(run, p.pid);
+}
+
+async function setting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('multiproc').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+const DEMO = () => vscode.Uri.file(path.join(extension().extensionPath, 'examples', 'watch', 'producer-consumer.ts'));
+
+suite('run and watch (issue 6)', () => {
+  suiteSetup(async () => {
+    await api();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('multiproc.clearFinished');
+  });
+  teardown(async () => {
+    await setting('nodePath', undefined);
+    await setting('env', undefined);
+  });
+
+  test('a producer/consumer run: live tree, terminate and join by command, exit codes, a foreign connection refused', async function () {
+    this.timeout(90_000);
+    const a = await api();
+    // slower than a user's run, so that the live state stays long enough to look at
+    await setting('env', { MULTIPROC_DEMO_PACE: '2' });
+    const run = (await vscode.commands.executeCommand('multiproc.run', DEMO())) as Run;
+    assert.ok(run?.model, 'multiproc.run returns the run');
+    await vscode.commands.executeCommand('multiproc.processes.focus');
+    // a wider sidebar, so that the screenshots show the descriptions
+    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
+
+    const explain = () => `\n${render(a, undefined).join('\n')}\noutput:\n${run.outputTail}\nlog:\n${a.log.join('\n')}`;
+    const names = ['producer', 'consumer-1', 'consumer-2', 'finisher', 'idler'];
+    await waitFor('every child in the tree, under MainProcess, two of them pool workers', () => {
+      const main = run.model.roots();
+      if (main.length !== 1 || main[0].name !== 'MainProcess') return false;
+      const children = run.model.childrenOf(main[0].pid).filter((c) => c.state === 'running');
+      return names.every((n) => children.some((c) => c.name === n)) && children.filter((c) => /^SpawnPoolWorker-\d+$/.test(c.name)).length === 2;
+    }, 20_000).catch((e: Error) => { throw new Error(e.message + explain()); });
+    const mainPid = run.model.mainPid!;
+    await waitFor('the bounded queue under MainProcess with items waiting', () => run.model.queuesOf(mainPid).some((q) => q.depth > 0 && q.maxsize === 5), 15_000);
+    await waitFor('CPU and memory from the OS', () => run.model.process(mainPid)?.memory !== undefined, 5000);
+
+    const tree = render(a, undefined);
+    console.log(`    live tree:\n${tree.map((l) => `      ${l}`).join('\n')}`);
+    assert.match(tree[0], /^producer-consumer\.ts #\d+ — running · \d+ live · .* · pid \d+$/);
+    assert.match(tree[1], /^  MainProcess — running · [\d.]+% CPU · [\d.]+ MB · .* · pid \d+$/);
+    assert.ok(tree.some((l) => /^    Queue\S* — depth [1-5]\/5/.test(l)), 'the queue under MainProcess shows its depth of 5');
+    for (const n of names) assert.ok(tree.some((l) => l.startsWith(`    ${n} — running · `)), `${n} nested under MainProcess`);
+    assert.equal(tree.filter((l) => /^    SpawnPoolWorker-\d+ — running · .* · pid \d+ · daemon$/.test(l)).length, 2, 'the pool workers, daemon');
+    const live = a.statusBar.text;
+    assert.match(live, /\$\(server-process\) \d+ live/);
+
+    // a foreign connection to the run's channel is refused and logged
+    const before = a.log.length;
+    const foreign = connect(run.address!);
+    const closed = new Promise<void>((r) => foreign.on('close', () => r()));
+    foreign.on('error', () => undefined);
+    foreign.write(encodeFrame({ t: 'hello', v: WIRE_VERSION, secret: 'guessed', pid: 1 }));
+    foreign.write(encodeFrame({ t: 'start', pid: 999_999, ppid: mainPid, name: 'intruder', ident: '9', daemon: false, time: Date.now() }));
+    await closed;
+    assert.ok(a.log.slice(before).some((l) => /wrong secret/.test(l)), a.log.join('\n'));
+    assert.equal(run.model.process(999_999), undefined, 'the intruder is not in the tree');
+
+    await vscode.commands.executeCommand('notifications.clearAll');
+    // the view repaints after the model's coalesced events; give it a moment
+    await screenshot('watch-live.png', 1500);
+
+    // terminate the idler through the command on its tree node
+    const idler = findProcess(a, run, 'idler')!;
+    await vscode.commands.executeCommand('multiproc.terminate', idler);
+    // join the finisher: the command waits for it and returns its exit code
+    const finisher = findProcess(a, run, 'finisher')!;
+    const code = await vscode.commands.executeCommand('multiproc.join', finisher);
+    assert.equal(code, 0, 'join returns the exit code of the finisher');
+    await waitFor('the idler terminated', () => run.model.process((idler as { pid: number }).pid)?.state === 'exited', 10_000);
+    const idlerItem = a.provider.getTreeItem(idler);
+    assert.match(String(idlerItem.description), /exit −15 SIGTERM/);
+    assert.equal((idlerItem.iconPath as vscode.ThemeIcon).id, 'error', 'an abnormal exit is marked as an error');
+    const finisherItem = a.provider.getTreeItem(finisher);
+    assert.match(String(finisherItem.description), /exit 0 · \d/);
+    assert.equal(a.provider.provideFileDecoration(finisherItem.resourceUri!)?.color?.id, 'disabledForeground', 'a finished process is greyed');
+
+    await run.whenExited();
+    await new Promise((r) => setTimeout(r, 300));
+    const done = render(a, undefined);
+    console.log(`    ended tree:\n${done.map((l) => `      ${l}`).join('\n')}`);
+    assert.match(done[0], /^producer-consumer\.ts #\d+ — exit 0 · 1 failed · [\d.]+ s · pid \d+$/);
+    for (const n of ['producer', 'consumer-1', 'consumer-2', 'finisher']) {
+      assert.ok(done.some((l) => new RegExp(`^    ${n} — exit 0 · [\\d.]+ s · pid \\d+$`).test(l)), `${n} exited 0`);
+    }
+    assert.match(a.statusBar.text, /ended/);
+    assert.match(run.outputTail, /\[consumer-1\] consumer-1 consumed \d+ items/, 'output lines carry the name of the process that wrote them');
+    assert.match(run.outputTail, /\[MainProcess\] squares: 1 4 9 16 25 36 49 64/);
+
+    const doc = (await vscode.commands.executeCommand('multiproc.showExitCodes', a.model.runNode(run))) as vscode.TextDocument;
+    const table = doc.getText();
+    console.log(`    exit codes:\n${table.split('\n').map((l) => `      ${l}`).join('\n')}`);
+    assert.match(table, /^idler\s+\d+\s+MainProcess \(\d+\)\s+-15\s+SIGTERM\s/m);
+    assert.match(table, /^finisher\s+\d+\s+MainProcess \(\d+\)\s+0\s/m);
+    assert.match(table, /^MainProcess\s+\d+\s+\d+\s+0\s/m);
+    assert.equal(table.split('\n').filter((l) => /^(producer|consumer-\d|finisher|idler|SpawnPoolWorker-\d+|MainProcess)\s/.test(l)).length, 8);
+    await screenshot('watch-ended.png');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('failure to start is shown and the run marked failed: no node, a syntax error', async function () {
+    this.timeout(30_000);
+    await setting('nodePath', 'multiproc-no-such-node');
+    const noNode = (await vscode.commands.executeCommand('multiproc.run', DEMO())) as Run;
+    await waitFor('the run failed', () => noNode.model.state === 'failed', 5000);
+    assert.match(noNode.model.failure ?? '', /"multiproc-no-such-node" was not found/);
+    await setting('nodePath', undefined);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
+    const bad = path.join(dir, 'broken.ts');
+    fs.writeFileSync(bad, "import { isMainProcess } from 'multiproc';\nconst x: number = ;\nconsole.log(isMainProcess(), x);\n");
+    const syntax = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(bad))) as Run;
+    await waitFor('the run failed', () => syntax.model.state === 'failed', 15_000);
+    assert.match(syntax.model.failure ?? '', /syntax error: .*\(broken\.ts:2\)/);
+    const a = await api();
+    const tree = render(a, undefined);
+    assert.ok(tree.some((l) => /^broken\.ts #\d+ — .*failed/.test(l)), tree.join('\n'));
+    assert.ok(tree.some((l) => /^  syntax error/.test(l)), 'the reason is shown under the run');
+    await screenshot('watch-failed.png');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
