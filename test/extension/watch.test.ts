@@ -78,10 +78,10 @@ suite('run and watch (issue 6)', () => {
     const tree = render(a, undefined);
     console.log(`    live tree:\n${tree.map((l) => `      ${l}`).join('\n')}`);
     assert.match(tree[0], /^producer-consumer\.ts #\d+ — running · \d+ live · .* · pid \d+$/);
-    assert.match(tree[1], /^  MainProcess — running · [\d.]+% CPU · [\d.]+ MB · .* · pid \d+$/);
-    assert.ok(tree.some((l) => /^    Queue\S* — depth [1-5]\/5/.test(l)), 'the queue under MainProcess shows its depth of 5');
+    assert.match(tree[1], /^ {2}MainProcess — running · [\d.]+% CPU · [\d.]+ MB · .* · pid \d+$/);
+    assert.ok(tree.some((l) => /^ {4}Queue\S* — depth [1-5]\/5/.test(l)), 'the queue under MainProcess shows its depth of 5');
     for (const n of names) assert.ok(tree.some((l) => l.startsWith(`    ${n} — running · `)), `${n} nested under MainProcess`);
-    assert.equal(tree.filter((l) => /^    SpawnPoolWorker-\d+ — running · .* · pid \d+ · daemon$/.test(l)).length, 2, 'the pool workers, daemon');
+    assert.equal(tree.filter((l) => /^ {4}SpawnPoolWorker-\d+ — running · .* · pid \d+ · daemon$/.test(l)).length, 2, 'the pool workers, daemon');
     const live = a.statusBar.text;
     assert.match(live, /\$\(server-process\) \d+ live/);
 
@@ -155,7 +155,7 @@ suite('run and watch (issue 6)', () => {
     const a = await api();
     const tree = render(a, undefined);
     assert.ok(tree.some((l) => /^broken\.ts #\d+ — .*failed/.test(l)), tree.join('\n'));
-    assert.ok(tree.some((l) => /^  syntax error/.test(l)), 'the reason is shown under the run');
+    assert.ok(tree.some((l) => /^ {2}syntax error/.test(l)), 'the reason is shown under the run');
     await screenshot('watch-failed.png');
     await vscode.commands.executeCommand('notifications.clearAll');
     fs.rmSync(dir, { recursive: true, force: true });
