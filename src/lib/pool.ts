@@ -193,6 +193,7 @@ interface Worker {
   exited?: { code: number; signal: NodeJS.Signals | null };
   linkClosed: boolean;
   sentAt: number;
+  stopping?: boolean;
 }
 
 const MAX_WINDOW = 64;
@@ -270,6 +271,8 @@ export class Pool {
         worker.link = link;
         this.#startFailures = 0;
         this.#pump();
+        // A replacement that connects after close() has nothing to do but stop.
+        this.#maybeStop();
         return;
       }
       if (body[0] === ToPool.Result && worker) void this.#onResult(worker, body);
@@ -516,7 +519,10 @@ export class Pool {
   #maybeStop(): void {
     if (this.#state !== 'CLOSE' || this.#outstanding > 0) return;
     for (const w of this.#workers) {
-      if (w.link && !w.linkClosed) w.link.send(Buffer.from([ToWorker.Stop, 0, 0, 0, 0]));
+      if (w.link && !w.linkClosed && !w.stopping) {
+        w.stopping = true;
+        w.link.send(Buffer.from([ToWorker.Stop, 0, 0, 0, 0]));
+      }
     }
   }
 
