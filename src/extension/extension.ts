@@ -1,7 +1,7 @@
 // The VS Code extension: a thin layer over the library. It owns the Processes view and the
 // commands; everything that is not about VS Code lives in src/lib (which never imports vscode).
 import * as vscode from 'vscode';
-import { formatDuration, formatExit, type ExitRow, type ProcessInfo } from '../lib/observer/model';
+import { abnormal, formatDuration, formatExit, formatExitTable, type ExitRow, type ProcessInfo } from '../lib/observer/model';
 import { registerCommands } from './commands';
 import { ProcessModel, type ProcessNode } from './processModel';
 import { NODE_SCHEME, ProcessTreeProvider } from './processTree';
@@ -233,23 +233,12 @@ function isPidArg(arg: unknown): arg is { pid: number } {
 }
 
 function exitCodeTable(run: Run, rows: ExitRow[]): string {
-  const header = ['name', 'pid', 'parent', 'exit code', 'signal', 'start', 'duration'];
-  const time = (t: number) => new Date(t).toISOString().slice(11, 23);
-  const body = rows.map((r) => [
-    r.name, String(r.pid), r.parent ? `${r.parent} (${r.ppid})` : String(r.ppid),
-    r.exitCode === undefined ? (r.state === 'exited' ? '?' : r.state) : String(r.exitCode),
-    r.signal ?? '', time(r.start), r.durationMs === undefined ? '' : formatDuration(r.durationMs),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const failed = rows.filter((r) => (r.exitCode !== undefined && r.exitCode !== 0) || r.signal).length;
+  const failed = rows.filter(abnormal).length;
   return [
     `${run.label} #${run.seq} — ${run.model.script}`,
     `${rows.length} processes, ${failed} ended abnormally${run.live ? ' (the run is still live)' : ''}`,
     '',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    ...formatExitTable(rows),
     '',
   ].join('\n');
 }

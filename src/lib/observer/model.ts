@@ -526,3 +526,70 @@ export function descendantsIn(rows: readonly OsProcess[], pid: number): OsProces
   }
   return out;
 }
+
+// --- text views: the exit-code table and the tree, for the extension's document and the CLI ---
+
+/** The exit codes of every process of a run, as an aligned plain-text table. */
+export function formatExitTable(rows: readonly ExitRow[]): string[] {
+  const header = ['name', 'pid', 'parent', 'exit code', 'signal', 'start', 'duration'];
+  const time = (t: number) => {
+    const d = new Date(t);
+    const two = (n: number) => String(n).padStart(2, '0');
+    return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  };
+  const body = rows.map((r) => [
+    r.name, String(r.pid), r.parent ? `${r.parent} (${r.ppid})` : String(r.ppid),
+    r.exitCode === undefined ? (r.state === 'exited' ? '?' : r.state) : String(r.exitCode),
+    r.signal ?? '', time(r.start), r.durationMs === undefined ? '' : formatDuration(r.durationMs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
+export interface TreeTextOptions {
+  now?: number;
+  /** ANSI colours: exited processes dim, abnormal exits red. */
+  color?: boolean;
+  /** Lines are cut to this many columns. */
+  width?: number;
+}
+
+/** The run as an indented text tree: the run's line, then processes with their queues and pools. */
+export function renderTree(model: RunModel, options: TreeTextOptions = {}): string[] {
+  const now = options.now ?? Date.now();
+  const paint = (text: string, code: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const cut = (text: string) => (options.width && text.length > options.width ? `${text.slice(0, options.width - 1)}…` : text);
+  const out: string[] = [];
+  const elapsed = formatDuration((model.endTime ?? now) - model.startTime);
+  const failedCount = model.allProcesses().filter(abnormal).length;
+  out.push(cut([`${model.script.split(/[\\/]/).pop()}`, model.state, model.live ? `${model.liveProcesses().length} live` : '',
+    failedCount ? `${failedCount} failed` : '', elapsed].filter(Boolean).join(' · ')));
+  if (model.failure) out.push(paint(cut(`  ${model.failure}`), '31'));
+  const visit = (p: ProcessInfo, prefix: string, last: boolean, depth: number) => {
+    const branch = depth === 0 ? '' : last ? '└─ ' : '├─ ';
+    const mark = p.state === 'exited' ? (abnormal(p) ? '✗' : '✓') : p.state === 'starting' ? '…' : '●';
+    const text = cut(`${prefix}${branch}${mark} ${p.name}  ${describeProcess(p, now)}`);
+    out.push(p.state !== 'exited' ? text : paint(text, abnormal(p) ? '31' : '2'));
+    const inner = depth === 0 ? prefix : prefix + (last ? '   ' : '│  ');
+    const queues = model.queuesOf(p.pid);
+    const pools = model.poolsOf(p.pid);
+    const kids = model.childrenOf(p.pid);
+    const count = queues.length + pools.length + kids.length;
+    let i = 0;
+    for (const q of queues) {
+      i += 1;
+      out.push(cut(`${inner}${i === count ? '└─ ' : '├─ '}▤ ${q.kind}  ${describeQueue(q)}`));
+    }
+    for (const pool of pools) {
+      i += 1;
+      out.push(cut(`${inner}${i === count ? '└─ ' : '├─ '}▦ Pool  ${describePool(pool)}`));
+    }
+    for (const k of kids) {
+      i += 1;
+      visit(k, inner, i === count, depth + 1);
+    }
+  };
+  for (const root of model.roots()) visit(root, '  ', true, 0);
+  return out;
+}
