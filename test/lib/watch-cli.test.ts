@@ -10,6 +10,8 @@ import { CLI, ROOT, runProgram } from './helpers.ts';
 const DEMO = path.join(ROOT, 'examples/watch/producer-consumer.ts');
 const FAST = { MULTIPROC_DEMO_PACE: '0.1' };
 
+/* eslint-disable no-control-regex -- the point here is the terminal's escape sequences */
+
 /** What a terminal shows after the output: text with the cursor moves and erases the CLI uses applied. */
 function screen(raw: string): string[] {
   const lines: string[][] = [[]];
