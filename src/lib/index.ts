@@ -19,6 +19,13 @@ export { SerializationError } from './reduction';
 export { Pool, AsyncResult, IMapIterator, WorkerLostError } from './pool';
 export type { Callbacks, PoolOptions } from './pool';
 
+export {
+  Manager, SyncManager, ManagerServer, serveManager, BaseProxy, DictProxy, ListProxy, NamespaceProxy, QueueProxy, AcquirerProxy, EventProxy, ValueProxy,
+} from './managers';
+export type { Address, ManagerOptions, ServeOptions } from './managers';
+/** @internal The target of a manager's server process. */
+export { managerServer as _managerServer } from './managers';
+
 /** @internal The target of Pool workers, found by its export name as every target is. */
 export { poolWorker as _poolWorker } from './pool-worker';
 /** @internal The child entry's hook; not part of the API. */

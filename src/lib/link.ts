@@ -47,6 +47,11 @@ export class Link {
     return this.writer.write(body);
   }
 
+  /** Handles `body` as if it had just arrived (frames read before the handler was set). */
+  inject(body: Buffer): void {
+    this.onFrame(body);
+  }
+
   /** Sends at once instead of with the rest of this tick's frames. */
   sendNow(body: Buffer | Buffer[]): boolean {
     return this.writer.writeNow(body);

@@ -19,7 +19,12 @@ export interface RpcTarget {
 
 /** Serves `target` to other processes; returns the address to reach it. */
 export function serveRpc(id: string, target: RpcTarget): string {
-  return serve(id, (link) => {
+  return serve(id, (link) => attachRpc(link, target));
+}
+
+/** Answers the calls that arrive on `link` by running them on `target`, in order. */
+export function attachRpc(link: Link, target: RpcTarget): void {
+  {
     const caller: Caller = { pid: 0, link };
     link.handle((body) => {
       const [seq, method, args] = decode(body) as [number, string, unknown[]];
@@ -40,17 +45,17 @@ export function serveRpc(id: string, target: RpcTarget): string {
         (error: unknown) => link.send(encode([seq, false, describeError(error)])),
       );
     }, () => target.gone?.(caller));
-  });
+  }
 }
 
-interface ErrorInfo { name: string; message: string }
+export interface ErrorInfo { name: string; message: string }
 
-function describeError(error: unknown): ErrorInfo {
+export function describeError(error: unknown): ErrorInfo {
   return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 }
 
 /** Rebuilds an error thrown in the owner as the same class, when it is one of ours or a standard one. */
-function revive(info: ErrorInfo): Error {
+export function revive(info: ErrorInfo): Error {
   const classes = errors as unknown as Record<string, new (message: string) => Error>;
   const standard: Record<string, new (message: string) => Error> = { TypeError, RangeError };
   const Cls = classes[info.name] ?? standard[info.name] ?? Error;
@@ -63,12 +68,17 @@ export class RpcClient {
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private gone: Error | undefined;
 
-  constructor(private readonly address: string, private readonly id: string, private readonly what: string) {}
+  /** `open` makes the link: to an object's owner by address and id, or an authenticated manager link. */
+  constructor(private readonly open: () => Link, private readonly what: string) {}
+
+  static to(address: string, id: string, what: string): RpcClient {
+    return new RpcClient(() => reach(address, id), what);
+  }
 
   private connection(): Link {
     if (this.gone) throw this.gone;
     if (!this.link) {
-      const link = reach(this.address, this.id);
+      const link = this.open();
       link.unref();
       link.send(encode([0, '__hello__', [process.pid]]));
       link.handle((body) => {
@@ -104,6 +114,11 @@ export class RpcClient {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Ends the connection; calls still waiting fail. */
+  close(): void {
+    this.link?.close();
   }
 
   /** A call whose result nobody waits for. */

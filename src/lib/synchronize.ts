@@ -346,6 +346,18 @@ class BarrierCore extends Core {
   }
 }
 
+/** @internal For managers: a primitive's core, whose callers are the manager's connections. */
+export function makeCore(kind: string, args: unknown[], ledger: SharedMemory): RpcTarget {
+  switch (kind) {
+    case 'Lock': return new SemaphoreCore(ledger, 1, 1, true);
+    case 'RLock': return new RLockCore(ledger);
+    case 'Semaphore': return new SemaphoreCore(ledger, (args[0] as number | undefined) ?? 1, null, false);
+    case 'BoundedSemaphore': return new SemaphoreCore(ledger, (args[0] as number | undefined) ?? 1, (args[0] as number | undefined) ?? 1, false);
+    case 'Event': return new EventCore(ledger);
+    default: throw new TypeError(`no such primitive ${kind}`);
+  }
+}
+
 // --- the public classes -------------------------------------------------------------------
 
 interface SyncRef { kind: string; id: string; address: string; ledger: string; args: unknown[] }
@@ -366,7 +378,7 @@ abstract class Primitive {
     if (shared) {
       this.ref = shared;
       this.ledger = SharedMemory.open(shared.ledger);
-      this.client = new RpcClient(shared.address, shared.id, kind);
+      this.client = RpcClient.to(shared.address, shared.id, kind);
     } else {
       this.ledger = SharedMemory.create(kind.toLowerCase(), 16);
       const id = newId(kind);
