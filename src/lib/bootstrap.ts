@@ -5,6 +5,7 @@ import { finishChildren } from './exit';
 import { flushLinks } from './link';
 import { flushReports } from './observer/reporter';
 import { parentGone } from './parent';
+import { SPARE_MARK } from './popen';
 import { Process, adoptAsCurrent, type Bootstrap, type Target } from './process';
 import { decodeAsync, loads } from './reduction';
 import { loadExport } from './targets';
@@ -32,6 +33,7 @@ async function exit(code: number): Promise<never> {
 }
 
 export async function bootstrapChild(): Promise<void> {
+  if (process.argv[2] === SPARE_MARK) process.argv.splice(2, 1);
   context.isChild = true;
   context.bootstrapping = true;
   const boot = await receiveBootstrap();

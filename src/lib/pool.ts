@@ -7,6 +7,7 @@ import { cpuCount } from './context';
 import { ProcessError, TimeoutError, ValueError } from './errors';
 import * as errors from './errors';
 import { hold, release } from './keepalive';
+import { observed, report } from './observer/reporter';
 import { type Link, newId, serve, unserve } from './link';
 import { Process, whenExited } from './process';
 import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type RemoteError, type TaskKind, type WorkerConfig } from './pool-worker';
@@ -215,6 +216,10 @@ export class Pool {
   #startFailures = 0;
   #outstanding = 0;
   readonly #joiners: Array<() => void> = [];
+  #done = 0;
+  #failed = 0;
+  readonly #lost: Array<{ pid: number; name: string; task: string; code: number; signal?: string }> = [];
+  #reportTimer: NodeJS.Timeout | undefined;
 
   constructor(options: number | PoolOptions = {}) {
     const o: PoolOptions = typeof options === 'number' ? { processes: options } : options ?? {};
@@ -249,6 +254,7 @@ export class Pool {
       process, name: process.name, slot, inflight: [], window: 2, sentFns: new Set(), sent: 0, completed: 0, linkClosed: false, sentAt: 0,
     };
     this.#workers.add(worker);
+    this.#changed();
     process.start();
     worker.pid = process.pid;
     whenExited(process, (code, signal) => {
@@ -308,6 +314,9 @@ export class Pool {
 
   #finish(task: Task, ok: boolean, value: unknown): void {
     if (--this.#outstanding === 0) release();
+    if (ok) this.#done++;
+    else this.#failed++;
+    this.#changed();
     task.settle(ok, value);
     this.#maybeStop();
   }
@@ -322,6 +331,7 @@ export class Pool {
     for (const task of worker.inflight) {
       if (task.seq === running) {
         const how = signal ? `was killed by ${signal} (exit code ${code})` : `exited with code ${code}`;
+        this.#lost.push({ pid: worker.pid ?? 0, name: worker.name, task: task.label, code, ...(signal ? { signal } : {}) });
         this.#finish(task, false, new WorkerLostError(`${worker.name} (pid ${worker.pid}) ${how} while running ${task.label}`));
       } else {
         notStarted.push(task);
@@ -342,6 +352,22 @@ export class Pool {
     if (this.#startFailures < 3 && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
     this.#pump();
     this.#checkJoined();
+  }
+
+  /** Reports the pool's state to an observer, at most ten times a second. */
+  #changed(): void {
+    if (this.#reportTimer || !observed()) return;
+    this.#reportTimer = setTimeout(() => {
+      this.#reportTimer = undefined;
+      report({
+        t: 'pool', id: this.#id, pid: process.pid, size: this.#size, state: this.#state,
+        workers: [...this.#workers].map((w) => ({
+          pid: w.pid ?? 0, name: w.name, busy: w.inflight.length > 0, ...(w.inflight.length ? { task: w.inflight[0].label } : {}),
+        })),
+        queued: this.#queue.length, done: this.#done, failed: this.#failed, lost: this.#lost.slice(-20), time: Date.now(),
+      });
+    }, 100);
+    this.#reportTimer.unref();
   }
 
   #fnId(fn: Fn): number {
@@ -365,6 +391,7 @@ export class Pool {
     const payload = encode(args, kind === 'call' ? 'the task\'s arguments' : 'the task\'s items');
     if (this.#outstanding++ === 0) hold();
     this.#queue.push({ seq: this.#nextSeq++, fnId, kind, payload, label, settle });
+    this.#changed();
   }
 
   /** Sends queued tasks to workers with room in their window. */

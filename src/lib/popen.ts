@@ -51,6 +51,60 @@ export function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? 0;
 }
 
+/** Marks a pre-started child in its command line (ps, the extension's OS tree); the child drops it from process.argv. */
+export const SPARE_MARK = '--multiproc-spare';
+
+function launch(env: NodeJS.ProcessEnv, asSpare: boolean): ChildProcess {
+  return spawn(process.execPath, [...childExecArgv(process.execArgv), CHILD_ENTRY, ...(asSpare ? [SPARE_MARK] : []), ...process.argv.slice(2)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    env,
+  });
+}
+
+// A warm spare, as Python's forkserver: once a program has started one process, another node is
+// started ahead of need, with the loader and the library loaded, waiting for what to run. The
+// next start() takes it, if nothing it was started with (flags, arguments, directory,
+// environment) has changed since, and makes a new one. MULTIPROC_WARM_SPARE=0 turns it off.
+interface Spare { child: ChildProcess; key: string; dead: boolean }
+let spare: Spare | undefined;
+let spareExitHook = false;
+
+function spareKey(env: NodeJS.ProcessEnv): string {
+  return JSON.stringify([process.execPath, process.execArgv, process.argv, process.cwd(), env]);
+}
+
+function takeSpare(key: string): ChildProcess | undefined {
+  const s = spare;
+  spare = undefined;
+  if (!s || s.dead) return undefined;
+  if (s.key === key) return s.child;
+  s.child.kill();
+  return undefined;
+}
+
+function prepareSpare(env: NodeJS.ProcessEnv): void {
+  if (spare || process.env.MULTIPROC_WARM_SPARE === '0') return;
+  setImmediate(() => {
+    if (spare) return;
+    const child = launch(env, true);
+    const s: Spare = { child, key: spareKey(env), dead: false };
+    // A spare must never keep the program alive; it ends with it.
+    child.unref();
+    child.channel?.unref();
+    child.once('exit', () => {
+      s.dead = true;
+      if (spare === s) spare = undefined;
+    });
+    child.once('error', () => { s.dead = true; });
+    spare = s;
+    if (!spareExitHook) {
+      spareExitHook = true;
+      process.on('exit', () => spare?.child.kill());
+    }
+  }).unref();
+}
+
 export class SpawnPopen implements Popen {
   private readonly child: ChildProcess;
   returncode: number | null = null;
@@ -59,11 +113,10 @@ export class SpawnPopen implements Popen {
   private waiters = 0;
 
   constructor(bootstrap: Buffer, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [...childExecArgv(process.execArgv), CHILD_ENTRY, ...process.argv.slice(2)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'advanced',
-      env,
-    });
+    this.child = takeSpare(spareKey(env)) ?? launch(env, false);
+    this.child.ref();
+    this.child.channel?.ref();
+    prepareSpare(env);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.signal = signal;

@@ -204,13 +204,66 @@ describe("Python's rules, with Python's errors", () => {
       return true;
     });
     assert.throws(() => new Process({ target: targets.noop, args: [{ conn: new Socket() }] }).start(), /^SerializationError: args\[0\]\.conn.* cannot be sent/);
-    assert.throws(() => new Process({ target: targets.noop, kwargs: { cb: targets.noop } }).start(), /kwargs\.cb cannot be sent to another process: a function noop/);
+    const local = function helper(): void {};
+    assert.throws(() => new Process({ target: targets.noop, kwargs: { cb: local } }).start(), /kwargs\.cb cannot be sent to another process: a function helper/);
+  });
+
+  test('an exported function travels by reference, as pickle sends it', async () => {
+    const p = new Process({ target: targets.callWith, args: [targets.exitWith, 9] });
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 9);
   });
 
   test('bad options are clear errors', async () => {
     assert.throws(() => new Process({ target: 'noop' as unknown as () => void }), /target must be a function, not string/);
     assert.throws(() => new Process({ args: 'x' as unknown as unknown[] }), /args must be an array/);
     await assert.rejects(new Process({ target: targets.noop }).join('soon' as unknown as number), /timeout must be a number of seconds/);
+  });
+});
+
+describe('the warm spare', () => {
+  async function spares(): Promise<number[]> {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const found: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (ppid === process.pid && cmdline.includes('--multiproc-spare')) found.push(Number(entry));
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return found;
+  }
+
+  test('after a start, a pre-started child waits; the next start takes it; a changed environment does not', async () => {
+    await run(new Process({ target: targets.noop }));
+    let waiting: number[] = [];
+    for (let i = 0; i < 100 && waiting.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      waiting = await spares();
+    }
+    assert.equal(waiting.length, 1, 'one warm spare');
+    const p = await run(new Process({ target: targets.noop }));
+    assert.equal(p.pid, waiting[0], 'the next start used the spare');
+    assert.equal(p.exitCode, 0);
+    let next: number[] = [];
+    for (let i = 0; i < 100 && next.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      next = await spares();
+    }
+    process.env.MULTIPROC_TEST_CHANGED = '1';
+    try {
+      const q = await run(new Process({ target: targets.noop }));
+      assert.notEqual(q.pid, next[0], 'a spare started with another environment is not used');
+      assert.equal(q.exitCode, 0);
+    } finally {
+      delete process.env.MULTIPROC_TEST_CHANGED;
+    }
   });
 });
 
