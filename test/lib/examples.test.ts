@@ -101,6 +101,54 @@ function secondsOf(lines: string[], line: string, name: 'Full' | 'Empty'): numbe
   return Number(found.split(' after ')[1].replace(/ s$/, ''));
 }
 
+/** The children are the pool's `count` workers: daemons named SpawnPoolWorker-1..count, started by the main process; returns their pids. */
+function assertPoolWorkers(run: Run, count: number): Set<number> {
+  assert.deepEqual(run.children.map((c) => c.start.name), Array.from({ length: count }, (_, i) => `SpawnPoolWorker-${i + 1}`), 'the pool starts its workers, no more');
+  for (const { start, exit } of run.children) {
+    assert.equal(start.daemon, true, `${start.name} is a daemon`);
+    assert.equal(start.ppid, run.mainPid, `${start.name} was started by the main process`);
+    assert.notEqual(start.pid, run.mainPid);
+    assert.ok(exit, `${start.name} (${start.pid}) was never reported to exit`);
+  }
+  return new Set(run.children.map((c) => c.start.pid));
+}
+
+/** After close() and join(), every worker ended on its own, with exit code 0. */
+function assertWorkersExitedCleanly(run: Run): void {
+  for (const { start, exit } of run.children) assert.deepEqual([exit?.code, exit?.signal], [0, undefined], `${start.name} exit`);
+}
+
+/**
+ * A pool neither closed nor joined when the main code ends: as Python's pool finalizer does at
+ * exit, its workers are terminated (SIGTERM, exit code -15), and no new ones are started.
+ */
+function assertWorkersTerminatedAtExit(run: Run): void {
+  for (const { start, exit } of run.children) assert.deepEqual([exit?.code, exit?.signal], [-15, 'SIGTERM'], `${start.name} exit`);
+}
+
+/**
+ * Follows the tasks through the output: `begins` matches a task's first line (its id, then the pid
+ * it runs in), `ends` its last (its id). Checks that a worker runs one task at a time, and returns
+ * the most tasks running at once.
+ */
+function maxRunning(lines: string[], begins: RegExp, ends: RegExp): number {
+  const running = new Map<string, string>();
+  let most = 0;
+  for (const line of lines) {
+    const b = begins.exec(line);
+    const e = ends.exec(line);
+    if (b) {
+      const busy = [...running].find(([, pid]) => pid === b[2]);
+      assert.ok(!busy, `task ${b[1]} began in ${b[2]} while task ${busy?.[0]} was running there`);
+      running.set(b[1], b[2]);
+    }
+    if (e) assert.ok(running.delete(e[1]), `"${line}" before its task began`);
+    most = Math.max(most, running.size);
+  }
+  assert.equal(running.size, 0, 'a task began and never ended');
+  return most;
+}
+
 function assertOk(run: Run): void {
   assert.equal(run.stderr, '', 'nothing on stderr');
   assert.equal(run.code, 0, 'the program exits with 0');
@@ -298,9 +346,115 @@ describe('examples ported from the tutorials', () => {
     assert.equal(secondsOf(r.lines, "q.put_nowait('c')", 'Full'), 0);
   });
 
+  test('pool-apply-async: Pool(3) runs worker(0..9) on at most three workers; "start" prints at once, "end" only after close() and join()', async () => {
+    const r = await runExample('pool-apply-async.ts');
+    assertOk(r);
+    const workers = assertPoolWorkers(r, 3);
+    assertWorkersExitedCleanly(r);
+    assert.equal(r.lines.length, 22, r.stdout);
+    // apply_async does not wait: the parent's line comes before any task's; join() waits for all.
+    assert.equal(r.lines[0], '-------start---------');
+    assert.equal(r.lines[21], '-------end-----------');
+    const tasks = r.lines.slice(1, 21);
+    const pids = new Set<number>();
+    for (let msg = 0; msg < 10; msg++) {
+      const begun = tasks.filter((l) => l.startsWith(`${msg} 开始执行,进程号为`));
+      const done = tasks.filter((l) => l.startsWith(`${msg} 执行完毕时长`));
+      assert.deepEqual([begun.length, done.length], [1, 1], `task ${msg} runs once:\n${r.stdout}`);
+      const pid = Number(begun[0].split('进程号为')[1]);
+      assert.ok(workers.has(pid), `task ${msg} ran in ${pid}, not in a worker of the pool`);
+      pids.add(pid);
+      assert.ok(tasks.indexOf(begun[0]) < tasks.indexOf(done[0]), `task ${msg} ended before it began`);
+      // random.random()*2 scaled to at most 0.2 s, printed with two decimals.
+      assert.match(done[0], /执行完毕时长\d\.\d\d$/);
+      const took = Number(done[0].split('时长')[1]);
+      assert.ok(took >= 0 && took < 0.5, `task ${msg} took ${took} s`);
+    }
+    assert.ok(pids.size <= 3, `tasks ran in ${pids.size} processes`);
+    // A worker runs one task at a time, so at most three tasks run at once.
+    assert.ok(maxRunning(tasks, /^(\d+) 开始执行,进程号为(\d+)$/, /^(\d+) 执行完毕/) <= 3);
+  });
+
+  test('pool-map-imap: map returns the results as a list, in order; imap yields them in order; every task runs in a worker', async () => {
+    const r = await runExample('pool-map-imap.ts');
+    assertOk(r);
+    assertPoolWorkers(r, 5);
+    // The program ends without close()/join(): as in Python, the workers are ended with it.
+    assertWorkersTerminatedAtExit(r);
+    assert.equal(r.lines.length, 7, r.stdout);
+    // map waits for both tasks, and each task prints before it returns.
+    assert.deepEqual(r.lines.slice(0, 3), ['start process', 'start process', "['KEL', 'SMILE']"]);
+    const rest = r.lines.slice(3);
+    assert.deepEqual(rest.filter((l) => l !== 'start process'), ['KEL', 'SMILE'], 'imap yields the results in the order of the items');
+    assert.equal(rest.filter((l) => l === 'start process').length, 2);
+    assert.equal(rest[0], 'start process', 'a result is printed after its task ran');
+  });
+
+  test('pool-get-timeout: seven applyAsync results read with get(2.1): all seven KEL, none times out; Pool(5) starts five workers', async () => {
+    const r = await runExample('pool-get-timeout.ts');
+    assertOk(r);
+    assertPoolWorkers(r, 5);
+    assert.equal(r.lines.length, 14, r.stdout);
+    assertSameLines(r.lines, [...Array(7).fill('start process'), ...Array(7).fill('KEL')]);
+    // The k-th result is printed after at least k tasks began.
+    let begun = 0;
+    let results = 0;
+    for (const line of r.lines) {
+      if (line === 'start process') begun++;
+      else assert.ok(++results <= begun, `result ${results} printed before its task began:\n${r.stdout}`);
+    }
+    // No get(2.1) timed out (a TimeoutError would end the program with an error), and the
+    // program ends without close()/join(): the workers are ended with the main code.
+    assertWorkersTerminatedAtExit(r);
+  });
+
+  test('pool-process-names: Pool(processes=4) runs the three slow tasks on three different workers, each printing its own name', async () => {
+    const r = await runExample('pool-process-names.ts');
+    assertOk(r);
+    assertPoolWorkers(r, 4);
+    assertWorkersExitedCleanly(r);
+    const names = new Set(r.children.map((c) => c.start.name));
+    assert.equal(r.lines.length, 3, r.stdout);
+    const seen = r.lines.map((l) => {
+      const m = /^(.+)-(hello \d)$/.exec(l);
+      assert.ok(m, l);
+      assert.ok(names.has(m[1]), `${m[1]} is not a worker of the pool`);
+      return { name: m[1], msg: m[2] };
+    });
+    assert.deepEqual(seen.map((s) => s.msg).sort(), ['hello 0', 'hello 1', 'hello 2']);
+    // The tutorial's point: each task sleeps, so while one worker sleeps the next task goes to
+    // another, idle worker (four of them for three tasks), and the three names differ.
+    assert.equal(new Set(seen.map((s) => s.name)).size, 3, `three tasks, three workers, four of them idle at the start:\n${r.stdout}`);
+  });
+
+  test('pool-callback: the callbacks run in the parent with foo\'s results; "end" prints before any task is done; at most three workers', async () => {
+    const r = await runExample('pool-callback.ts');
+    assertOk(r);
+    const workers = assertPoolWorkers(r, 3);
+    assertWorkersExitedCleanly(r);
+    assert.equal(r.lines.length, 22, r.stdout);
+    assert.deepEqual(r.lines.slice(0, 2), [`主进程pid: ${r.mainPid}`, 'end']);
+    const rest = r.lines.slice(2);
+    const inWorker = rest.filter((l) => l.startsWith('in the process '));
+    const callbacks = rest.filter((l) => l.startsWith('-->exec done: '));
+    assert.equal(inWorker.length, 10, r.stdout);
+    const pids = new Set(inWorker.map((l) => Number(l.slice('in the process '.length))));
+    for (const pid of pids) assert.ok(workers.has(pid), `foo ran in ${pid}, not in a worker of the pool`);
+    assert.ok(pids.size <= 3);
+    // The callback runs in the parent (its pid is the main one), with foo's result i + 100.
+    assertSameLines(callbacks, Array.from({ length: 10 }, (_, i) => `-->exec done: ${i + 100} ${r.mainPid}`));
+    // Each callback follows the end of its task.
+    let done = 0;
+    let called = 0;
+    for (const line of rest) {
+      if (line.startsWith('in the process ')) done++;
+      else assert.ok(++called <= done, `a callback before its task was done:\n${r.stdout}`);
+    }
+  });
+
   test('every example names its seed and section on its first line, and has a test here', () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts')).sort();
-    assert.ok(files.length >= 12);
+    assert.ok(files.length >= 17);
     for (const file of files) {
       const first = readFileSync(path.join(EXAMPLES, file), 'utf8').split('\n')[0];
       assert.match(first, /^\/\/ From seed \d{3}, section .+/, `${file}: first line`);
