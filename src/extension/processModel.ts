@@ -71,7 +71,8 @@ export class ProcessModel<R extends RunLike = RunLike> {
       : node.kind === 'queue' ? m.queue(node.queueId)?.pid
         : node.kind === 'pool' ? m.pool(node.poolId)?.pid : undefined;
     if (node.kind === 'process') {
-      const pool = m.poolsOf(ownerPid ?? -1).find((p) => p.workers.some((w) => w.pid === node.pid));
+      const me = m.process(node.pid);
+      const pool = me && m.poolOf(me);
       if (pool) return this.cached(node.run, poolKey(pool.id), (id) => ({ kind: 'pool', id, poolId: pool.id }));
     }
     return ownerPid !== undefined && m.process(ownerPid) && ownerPid !== (node as ProcNode<R>).pid

@@ -88,8 +88,8 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
         if (!p) return new vscode.TreeItem(`pid ${node.pid}`, none);
         const hasChildren = m.childrenOf(p.pid).length + m.queuesOf(p.pid).length + m.poolsOf(p.pid).length > 0;
         const item = new vscode.TreeItem(p.name, hasChildren ? expanded : none);
-        const pool = [...m.allProcesses()].flatMap((o) => m.poolsOf(o.pid)).flatMap((pl) => pl.workers).find((w) => w.pid === p.pid);
-        item.description = describeProcess(p) + (pool ? ` · ${pool.busy ? `busy${pool.task ? `: ${pool.task}` : ''}` : 'idle'}` : '');
+        const work = p.state === 'exited' ? undefined : m.poolOf(p)?.workers.find((w) => w.pid === p.pid);
+        item.description = describeProcess(p) + (work ? ` · ${work.busy ? `busy${work.task ? `: ${work.task}` : ''}` : 'idle'}` : '');
         item.iconPath = processIcon(p);
         item.contextValue = p.state === 'exited' ? 'process-exited' : 'process-live';
         item.tooltip = processTooltip(p, m.process(p.ppid)?.name);
@@ -103,12 +103,12 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
         if (q) {
           item.description = describeQueue(q);
           const full = q.maxsize > 0 && q.depth >= q.maxsize;
-          item.iconPath = new vscode.ThemeIcon('inbox', new vscode.ThemeColor(full ? 'charts.orange' : q.depth > 0 ? 'charts.blue' : 'disabledForeground'));
+          item.iconPath = new vscode.ThemeIcon('inbox', new vscode.ThemeColor(q.final ? 'disabledForeground' : full ? 'charts.orange' : q.depth > 0 ? 'charts.blue' : 'disabledForeground'));
           item.tooltip = new vscode.MarkdownString(
             `**${q.kind}** \`${q.id}\`\n\n| | |\n|---|---|\n| depth | ${q.depth}${q.maxsize ? ` of ${q.maxsize}` : ' (unbounded)'} |\n` +
             `| peak | ${q.peak} |\n| bytes | ${formatBytes(q.bytes)} |\n| blocked get() | ${q.getters} |\n| blocked put() | ${q.putters} |\n` +
             `| owner | pid ${q.pid} |`);
-          this.tones.set(node.id, q.closed || m.process(q.pid)?.state === 'exited' ? 'finished' : undefined);
+          this.tones.set(node.id, q.closed || q.final ? 'finished' : undefined);
         }
         item.contextValue = 'queue';
         return item;

@@ -65,23 +65,29 @@ suite('run and watch (issue 6)', () => {
 
     const explain = () => `\n${render(a, undefined).join('\n')}\noutput:\n${run.outputTail}\nlog:\n${a.log.join('\n')}`;
     const names = ['producer', 'consumer-1', 'consumer-2', 'finisher', 'idler'];
-    await waitFor('every child in the tree, under MainProcess, two of them pool workers', () => {
+    await waitFor('every child in the tree, under MainProcess, and two pool workers', () => {
       const main = run.model.roots();
       if (main.length !== 1 || main[0].name !== 'MainProcess') return false;
-      const children = run.model.childrenOf(main[0].pid).filter((c) => c.state === 'running');
-      return names.every((n) => children.some((c) => c.name === n)) && children.filter((c) => /^SpawnPoolWorker-\d+$/.test(c.name)).length === 2;
+      const children = run.model.childrenOf(main[0].pid);
+      const workers = run.model.allProcesses().filter((p) => /^SpawnPoolWorker-\d+$/.test(p.name) && p.ppid === main[0].pid);
+      return names.every((n) => children.some((c) => c.name === n)) && workers.length === 2;
     }, 20_000).catch((e: Error) => { throw new Error(e.message + explain()); });
     const mainPid = run.model.mainPid!;
     await waitFor('the bounded queue under MainProcess with items waiting', () => run.model.queuesOf(mainPid).some((q) => q.depth > 0 && q.maxsize === 5), 15_000);
-    await waitFor('CPU and memory from the OS', () => run.model.process(mainPid)?.memory !== undefined, 5000);
+    // CPU is a rate over two samples a second apart
+    await waitFor('CPU and memory from the OS', () => run.model.process(mainPid)?.memory !== undefined && run.model.process(mainPid)?.cpu !== undefined, 5000);
 
     const tree = render(a, undefined);
     console.log(`    live tree:\n${tree.map((l) => `      ${l}`).join('\n')}`);
     assert.match(tree[0], /^producer-consumer\.ts #\d+ — running · \d+ live · .* · pid \d+$/);
     assert.match(tree[1], /^ {2}MainProcess — running · [\d.]+% CPU · [\d.]+ MB · .* · pid \d+$/);
     assert.ok(tree.some((l) => /^ {4}Queue\S* — depth [1-5]\/5/.test(l)), 'the queue under MainProcess shows its depth of 5');
-    for (const n of names) assert.ok(tree.some((l) => l.startsWith(`    ${n} — running · `)), `${n} nested under MainProcess`);
-    assert.equal(tree.filter((l) => /^ {4}SpawnPoolWorker-\d+ — running · .* · pid \d+ · daemon$/.test(l)).length, 2, 'the pool workers, daemon');
+    for (const n of names) assert.ok(tree.some((l) => l.startsWith(`    ${n} — `)), `${n} nested under MainProcess`);
+    assert.ok(tree.some((l) => /^ {4}idler — running · /.test(l)));
+    // under a Pool node once the library reports its pools, else under MainProcess
+    const pool = tree.findIndex((l) => /^ {4}Pool — /.test(l));
+    const workerIndent = pool >= 0 ? 6 : 4;
+    assert.equal(tree.filter((l) => new RegExp(`^ {${workerIndent}}SpawnPoolWorker-\\d+ — .* · pid \\d+ · daemon`).test(l)).length, 2, 'the pool workers, daemon');
     const live = a.statusBar.text;
     assert.match(live, /\$\(server-process\) \d+ live/);
 
@@ -120,6 +126,7 @@ suite('run and watch (issue 6)', () => {
     const done = render(a, undefined);
     console.log(`    ended tree:\n${done.map((l) => `      ${l}`).join('\n')}`);
     assert.match(done[0], /^producer-consumer\.ts #\d+ — exit 0 · 1 failed · [\d.]+ s · pid \d+$/);
+    assert.ok(!done.some((l) => /OS process/.test(l)), 'nothing but the processes the program started');
     for (const n of ['producer', 'consumer-1', 'consumer-2', 'finisher']) {
       assert.ok(done.some((l) => new RegExp(`^    ${n} — exit 0 · [\\d.]+ s · pid \\d+$`).test(l)), `${n} exited 0`);
     }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  RunModel, describeProcess, descendantsIn, formatExit, parsePs, processKey, queueKey, RUN_KEY, type NodeKey,
+  RunModel, describeProcess, describeQueue, descendantsIn, formatExit, parsePs, processKey, queueKey, renderTree, RUN_KEY, type NodeKey,
 } from '../../src/lib/observer/model.ts';
 import type { Report } from '../../src/lib/observer/wire.ts';
 
@@ -46,7 +46,10 @@ describe('observer model', () => {
     assert.equal(formatExit(p), 'exit \u221215 SIGTERM');
     assert.equal(m.failed, true);
     assert.match(describeProcess(p), /^exit −15 SIGTERM · 2\.4 s · pid 102$/);
+    m.apply({ t: 'queue', id: 'q1', pid: 100, kind: 'Queue', depth: 2, bytes: 20, getters: 0, putters: 0, maxsize: 5, time: 3600 });
+    assert.equal(describeQueue(m.queue('q1')!), 'depth 2/5');
     m.mainExited(0, null);
+    assert.equal(describeQueue(m.queue('q1')!), 'last seen depth 2/5 · owner ended', 'a queue whose owner ended is not shown as current');
     const rows = m.exitTable();
     assert.deepEqual(rows.map((r) => [r.name, r.exitCode, r.signal, r.parent]), [
       ['Process-1', 0, undefined, 'MainProcess'], ['Process-2', -15, 'SIGTERM', 'MainProcess'], ['MainProcess', 0, undefined, ''],
@@ -75,8 +78,16 @@ describe('observer model', () => {
       { pid: 101, ppid: 100, cpu: 99, memory: 40e6 },
       { pid: 200, ppid: 101, cpu: 0, memory: 1e6, command: '/bin/sleep 5' },
       { pid: 201, ppid: 100, cpu: 0, memory: 1e6, command: '/x/node_modules/@esbuild/linux-x64/bin/esbuild --service=0.28.2 --ping' },
+      { pid: 202, ppid: 100, cpu: 0, memory: 1e6, command: '/usr/bin/node --import file:///x/register.js /x/child.js --multiproc-spare' },
+      { pid: 203, ppid: 100, cpu: 0, memory: 1e6, command: '/usr/bin/node --inspect /x/tool.js' },
     ]);
     assert.equal(m.process(201), undefined, "the loader's esbuild service is not shown");
+    assert.equal(m.process(202), undefined, 'a warm spare is not shown until it is started');
+    assert.equal(m.process(203)?.name, 'node tool.js');
+    // the spare taken: its start report names it, and its samples (mark still in its command line) count
+    m.apply(start(202, 100, 'Process-9'));
+    m.applySample([{ pid: 100, ppid: 1 }, { pid: 202, ppid: 100, cpu: 5, memory: 2e6, command: '/usr/bin/node /x/child.js --multiproc-spare' }]);
+    assert.equal(m.process(202)?.cpu, 5);
     assert.equal(m.process(101)?.cpu, 99);
     assert.equal(m.process(101)?.state, 'running', 'seen by the OS: no longer starting');
     const os = m.childrenOf(101);
@@ -105,6 +116,18 @@ describe('observer model', () => {
     assert.deepEqual(m.poolsOf(100).map((p) => p.id), ['pool1']);
     assert.deepEqual(m.poolWorkers('pool1').map((p) => p.pid), [101, 102]);
     assert.deepEqual(m.childrenOf(100).map((p) => p.name), ['Process-3']);
+    // a closed pool stops listing its workers; they stay under it
+    m.apply({ t: 'pool', id: 'pool1', pid: 100, size: 2, state: 'CLOSE', queued: 0, done: 8, failed: 0, lost: [], time: 3000, workers: [] });
+    assert.deepEqual(m.poolWorkers('pool1').map((p) => p.pid), [101, 102]);
+    assert.deepEqual(m.childrenOf(100).map((p) => p.name), ['Process-3']);
+    const text = renderTree(m).slice(1).map((l) => l.replace(/ {2}(starting|running).*$/, ''));
+    assert.deepEqual(text, [
+      '  ● MainProcess',
+      '  ├─ ▦ Pool  CLOSE · 0/2 busy · 0 queued · 8 done',
+      '  │  ├─ … SpawnPoolWorker-1',
+      '  │  └─ … SpawnPoolWorker-2',
+      '  └─ … Process-3',
+    ]);
     m.dispose();
   });
 

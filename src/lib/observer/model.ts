@@ -33,6 +33,8 @@ export interface ProcessInfo {
 export interface QueueInfo extends Omit<QueueState, 't'> {
   /** The highest depth seen, so that a queue that drained still shows it was used. */
   peak: number;
+  /** The owner ended: depth and waiters are as last reported, not current. */
+  final?: boolean;
 }
 
 export type PoolInfo = Omit<PoolState, 't'>;
@@ -89,6 +91,8 @@ export class RunModel {
   private readonly procs = new Map<number, ProcessInfo>();
   private readonly queues = new Map<string, QueueInfo>();
   private readonly pools = new Map<string, PoolInfo>();
+  /** Worker pid → its pool, kept after the pool stops listing it, so that workers stay under their pool. */
+  private readonly poolOfWorker = new Map<number, string>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly dirty = new Set<NodeKey>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -137,6 +141,7 @@ export class RunModel {
         this.touch(processKey(p.pid));
       }
     }
+    for (const q of this.queues.values()) this.finalizeQueuesOf(q.pid);
     this.endTime = t;
     if (this.state !== 'failed') this.state = 'exited';
     this.touch(RUN_KEY);
@@ -185,6 +190,7 @@ export class RunModel {
         p.cpu = undefined;
         this.touch(processKey(p.pid));
         this.touch(RUN_KEY);
+        this.finalizeQueuesOf(p.pid);
         break;
       }
       case 'queue': {
@@ -200,6 +206,13 @@ export class RunModel {
         const { t: _t, ...pool } = report;
         const before = this.pools.get(pool.id);
         this.pools.set(pool.id, pool);
+        for (const w of pool.workers) {
+          if (w.pid > 0 && !this.poolOfWorker.has(w.pid)) {
+            this.poolOfWorker.set(w.pid, pool.id);
+            // the worker moves from under the owner to under the pool
+            this.touch(processKey(pool.pid));
+          }
+        }
         this.runningIfStarting(pool.pid);
         if (!before) this.touch(processKey(pool.pid));
         this.touch(poolKey(pool.id));
@@ -218,8 +231,8 @@ export class RunModel {
     const seen = new Set<number>();
     for (const row of rows) {
       seen.add(row.pid);
-      if (loaderHelper(row.command)) continue;
       let p = this.procs.get(row.pid);
+      if (!p && libraryHelper(row.command)) continue;
       if (!p) {
         // a descendant not (yet) reported: a spawned library child shows up here first, and its
         // start report then replaces the entry; anything else stays an OS process
@@ -269,9 +282,18 @@ export class RunModel {
 
   /** The processes whose parent is `pid`, but not the workers a Pool of `pid` lists (those go under the pool). */
   childrenOf(pid: number): ProcessInfo[] {
-    const pooled = new Set<number>();
-    for (const pool of this.poolsOf(pid)) for (const w of pool.workers) pooled.add(w.pid);
-    return this.sorted([...this.procs.values()].filter((p) => p.ppid === pid && p.pid !== pid && !pooled.has(p.pid)));
+    return this.sorted([...this.procs.values()].filter((p) => p.ppid === pid && p.pid !== pid && !this.pooledUnder(p)));
+  }
+
+  /** The pool a process works for, when its pool's owner is its parent. */
+  poolOf(p: ProcessInfo): PoolInfo | undefined {
+    const id = this.poolOfWorker.get(p.pid);
+    const pool = id !== undefined ? this.pools.get(id) : undefined;
+    return pool && pool.pid === p.ppid ? pool : undefined;
+  }
+
+  private pooledUnder(p: ProcessInfo): boolean {
+    return !!this.poolOf(p);
   }
 
   queuesOf(pid: number): QueueInfo[] {
@@ -292,9 +314,7 @@ export class RunModel {
 
   /** The processes of a pool's workers that this model knows. */
   poolWorkers(id: string): ProcessInfo[] {
-    const pool = this.pools.get(id);
-    if (!pool) return [];
-    return pool.workers.map((w) => this.procs.get(w.pid)).filter((p): p is ProcessInfo => !!p);
+    return this.sorted([...this.procs.values()].filter((p) => this.poolOf(p)?.id === id));
   }
 
   /** `pid` and every descendant of it, deepest first (the order to end them in). */
@@ -340,6 +360,7 @@ export class RunModel {
     }
     for (const [id, q] of this.queues) if (!this.procs.has(q.pid)) this.queues.delete(id);
     for (const [id, pool] of this.pools) if (!this.procs.has(pool.pid)) this.pools.delete(id);
+    for (const [pid] of this.poolOfWorker) if (!this.procs.has(pid)) this.poolOfWorker.delete(pid);
     this.touch(RUN_KEY);
   }
 
@@ -383,10 +404,19 @@ export class RunModel {
   }
 
   private touchParentOf(p: ProcessInfo): void {
-    const pool = [...this.pools.values()].find((pl) => pl.workers.some((w) => w.pid === p.pid));
+    const pool = this.poolOf(p);
     if (pool) this.touch(poolKey(pool.id));
     else if (this.procs.has(p.ppid)) this.touch(processKey(p.ppid));
     else this.touch(RUN_KEY);
+  }
+
+  private finalizeQueuesOf(pid: number): void {
+    for (const q of this.queues.values()) {
+      if (q.pid === pid && !q.final) {
+        q.final = true;
+        this.touch(queueKey(q.id));
+      }
+    }
   }
 
   private runningIfStarting(pid: number): void {
@@ -464,12 +494,14 @@ export function describeProcess(p: ProcessInfo, now = Date.now()): string {
   return parts.join(' · ');
 }
 
-/** "depth 3/5 · 1 getter blocked · 2 putters blocked". */
+/** "depth 3/5 · peak 5 · 1 getter blocked · 2 putters blocked"; "last seen depth …" once its owner ended. */
 export function describeQueue(q: QueueInfo): string {
-  const parts = [`depth ${q.depth}${q.maxsize ? `/${q.maxsize}` : ''}`];
+  const parts = [`${q.final ? 'last seen ' : ''}depth ${q.depth}${q.maxsize ? `/${q.maxsize}` : ''}`];
+  if (q.peak > q.depth) parts.push(`peak ${q.peak}`);
   if (q.getters) parts.push(`${q.getters} getter${q.getters === 1 ? '' : 's'} blocked`);
   if (q.putters) parts.push(`${q.putters} putter${q.putters === 1 ? '' : 's'} blocked`);
   if (q.closed) parts.push('closed');
+  if (q.final) parts.push('owner ended');
   return parts.join(' · ');
 }
 
@@ -479,17 +511,22 @@ export function describePool(pool: PoolInfo): string {
 }
 
 /**
- * The esbuild service the library's TypeScript loader runs in each process: the library's own
- * machinery, not something the program started, so it is left out of the tree.
+ * The library's own machinery: the esbuild service its TypeScript loader runs, and the warm spare
+ * node waiting to become the next child (its start is reported when it is taken). Not something
+ * the program started, so left out of the tree until reported.
  */
-function loaderHelper(command: string | undefined): boolean {
-  return !!command && /esbuild(\.exe)?\s+--service=/.test(command);
+function libraryHelper(command: string | undefined): boolean {
+  return !!command && (/esbuild(\.exe)?\s+--service=/.test(command) || /\s--multiproc-spare(\s|$)/.test(command));
 }
 
+/** "sleep", or "node script.js" for a node running a script. */
 function baseName(command: string | undefined): string {
   if (!command) return '';
-  const first = command.trim().split(/\s+/)[0] ?? '';
-  return first.split('/').pop() ?? first;
+  const words = command.trim().split(/\s+/);
+  const base = (w: string) => w.split(/[\\/]/).pop() ?? w;
+  const exe = base(words[0] ?? '');
+  const script = /^node(\.exe)?$/.test(exe) ? words.slice(1).find((w) => !w.startsWith('-') && !/^file:/.test(w)) : undefined;
+  return script ? `${exe} ${base(script)}` : exe;
 }
 
 /** Parses `ps -o pid=,ppid=,pcpu=,rss=,args=` output (rss in KB) into OS rows. */
@@ -572,23 +609,20 @@ export function renderTree(model: RunModel, options: TreeTextOptions = {}): stri
     const text = cut(`${prefix}${branch}${mark} ${p.name}  ${describeProcess(p, now)}`);
     out.push(p.state !== 'exited' ? text : paint(text, abnormal(p) ? '31' : '2'));
     const inner = depth === 0 ? prefix : prefix + (last ? '   ' : '│  ');
-    const queues = model.queuesOf(p.pid);
-    const pools = model.poolsOf(p.pid);
-    const kids = model.childrenOf(p.pid);
-    const count = queues.length + pools.length + kids.length;
-    let i = 0;
-    for (const q of queues) {
-      i += 1;
-      out.push(cut(`${inner}${i === count ? '└─ ' : '├─ '}▤ ${q.kind}  ${describeQueue(q)}`));
+    // each entry draws itself given whether it is the last one under this process
+    const entries: Array<(isLast: boolean) => void> = [];
+    for (const q of model.queuesOf(p.pid)) {
+      entries.push((isLast) => out.push(cut(`${inner}${isLast ? '└─ ' : '├─ '}▤ ${q.kind}  ${describeQueue(q)}`)));
     }
-    for (const pool of pools) {
-      i += 1;
-      out.push(cut(`${inner}${i === count ? '└─ ' : '├─ '}▦ Pool  ${describePool(pool)}`));
+    for (const pool of model.poolsOf(p.pid)) {
+      entries.push((isLast) => {
+        out.push(cut(`${inner}${isLast ? '└─ ' : '├─ '}▦ Pool  ${describePool(pool)}`));
+        const workers = model.poolWorkers(pool.id);
+        workers.forEach((w, j) => visit(w, inner + (isLast ? '   ' : '│  '), j === workers.length - 1, depth + 1));
+      });
     }
-    for (const k of kids) {
-      i += 1;
-      visit(k, inner, i === count, depth + 1);
-    }
+    for (const k of model.childrenOf(p.pid)) entries.push((isLast) => visit(k, inner, isLast, depth + 1));
+    entries.forEach((draw, i) => draw(i === entries.length - 1));
   };
   for (const root of model.roots()) visit(root, '  ', true, 0);
   return out;
