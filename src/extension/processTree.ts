@@ -17,6 +17,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   private readonly decorationsChanged = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   readonly onDidChangeFileDecorations = this.decorationsChanged.event;
   private readonly tones = new Map<string, Tone>();
+  private readonly pendingTones: vscode.Uri[] = [];
   private readonly unsubscribe: () => void;
 
   constructor(private readonly model: ProcessModel<R>) {
@@ -56,6 +57,19 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
     return undefined;
   }
 
+  /**
+   * Records how a node's label is coloured. VS Code may ask for a decoration before the item is
+   * rendered again, so a tone that changed is announced once more after rendering.
+   */
+  private setTone(node: ProcessNode<R>, tone: Tone): void {
+    if (this.tones.get(node.id) === tone) return;
+    this.tones.set(node.id, tone);
+    this.pendingTones.push(nodeUri(node));
+    if (this.pendingTones.length === 1) {
+      setTimeout(() => this.decorationsChanged.fire(this.pendingTones.splice(0)), 0);
+    }
+  }
+
   private render(node: ProcessNode<R>): vscode.TreeItem {
     const run = node.run;
     const m = run.model;
@@ -70,7 +84,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
         const state = m.state === 'failed' ? 'failed' : m.state === 'exited' ? (main ? formatExit(main) : 'exited') : m.state;
         const abnormalCount = m.allProcesses().filter(abnormal).length;
         item.description = [
-          state, m.live ? `${live} live` : '', abnormalCount ? `${abnormalCount} failed` : '', elapsed, m.mainPid !== undefined ? `pid ${m.mainPid}` : '',
+          state, m.live ? `${live} live` : '', abnormalCount && m.state !== 'failed' ? `${abnormalCount} failed` : '', elapsed, m.mainPid !== undefined ? `pid ${m.mainPid}` : '',
         ].filter(Boolean).join(' · ');
         const failed = m.state === 'failed' || m.failed;
         item.iconPath = m.live ? new vscode.ThemeIcon('debug-start', new vscode.ThemeColor('debugIcon.startForeground'))
@@ -80,7 +94,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
         item.tooltip = new vscode.MarkdownString(
           `**${run.label}** — run #${run.seq}\n\n${m.script}\n\nstarted ${new Date(m.startTime).toLocaleTimeString()} · ${elapsed}` +
           (m.failure ? `\n\n$(error) ${m.failure}` : ''), true);
-        this.tones.set(node.id, m.live ? undefined : failed ? 'error' : 'finished');
+        this.setTone(node, m.live ? undefined : failed ? 'error' : 'finished');
         return item;
       }
       case 'process': {
@@ -93,7 +107,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
         item.iconPath = processIcon(p);
         item.contextValue = p.state === 'exited' ? 'process-exited' : 'process-live';
         item.tooltip = processTooltip(p, m.process(p.ppid)?.name);
-        this.tones.set(node.id, p.state !== 'exited' ? undefined : abnormal(p) ? 'error' : 'finished');
+        this.setTone(node, p.state !== 'exited' ? undefined : abnormal(p) ? 'error' : 'finished');
         return item;
       }
       case 'queue': {
@@ -108,7 +122,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
             `**${q.kind}** \`${q.id}\`\n\n| | |\n|---|---|\n| depth | ${q.depth}${q.maxsize ? ` of ${q.maxsize}` : ' (unbounded)'} |\n` +
             `| peak | ${q.peak} |\n| bytes | ${formatBytes(q.bytes)} |\n| blocked get() | ${q.getters} |\n| blocked put() | ${q.putters} |\n` +
             `| owner | pid ${q.pid} |`);
-          this.tones.set(node.id, q.closed || q.final ? 'finished' : undefined);
+          this.setTone(node, q.closed || q.final ? 'finished' : undefined);
         }
         item.contextValue = 'queue';
         return item;
@@ -121,7 +135,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
           item.iconPath = new vscode.ThemeIcon('server-process', new vscode.ThemeColor(pool.state === 'RUN' ? 'charts.purple' : 'disabledForeground'));
           item.tooltip = `Pool ${pool.id}: ${pool.size} workers, ${pool.queued} queued, ${pool.done} done, ${pool.failed} failed` +
             (pool.lost.length ? `\nlost: ${pool.lost.map((l) => `${l.name} (${l.task})`).join(', ')}` : '');
-          this.tones.set(node.id, pool.state === 'RUN' ? undefined : 'finished');
+          this.setTone(node, pool.state === 'RUN' ? undefined : 'finished');
         }
         item.contextValue = 'pool';
         return item;
