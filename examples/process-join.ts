@@ -5,7 +5,7 @@ const sleep = (s: number) => new Promise((resolve) => setTimeout(resolve, s * 10
 
 export async function func(_name: number): Promise<void> {
   console.log('start a process');
-  await sleep(0.3); // the tutorial sleeps 3 s
+  await sleep(1); // the tutorial sleeps 3 s; 1 s keeps both children asleep together even on a busy machine
   console.log('the process parent id :', process.ppid);
   console.log('the process id is :', process.pid);
 }

@@ -21,6 +21,8 @@ export interface ProcessContext {
   parent: ParentInfo | null;
   /** Numbers the Processes created here, as Python's `_counter` does. */
   nextChildNumber: number;
+  /** Set once this process's own work is done and it is ending its children: pools start no replacements. */
+  finishing: boolean;
 }
 
 export const context: ProcessContext = {
@@ -32,6 +34,7 @@ export const context: ProcessContext = {
   authkey: randomBytes(32),
   parent: null,
   nextChildNumber: 1,
+  finishing: false,
 };
 
 /**

@@ -1,10 +1,12 @@
 // What a process does when its own work is done, as Python's util._exit_function: daemon
 // children are terminated, the others are joined, and the observer gets the last reports.
+import { context } from './context';
 import { flushReports } from './observer/reporter';
 import { liveChildren } from './process';
 
 /** Terminates daemon children, then waits for the others. */
 export async function finishChildren(): Promise<void> {
+  context.finishing = true;
   for (const p of liveChildren()) if (p.daemon) p.terminate();
   for (const p of liveChildren()) await p.join();
 }
@@ -31,6 +33,7 @@ export function installExitHandler(): void {
   // Past this point nothing can be awaited: end daemon children so none outlives us. The
   // others notice their parent is gone through their IPC channel and exit too.
   process.on('exit', () => {
+    context.finishing = true;
     for (const p of liveChildren()) if (p.daemon) p.terminate();
   });
 }

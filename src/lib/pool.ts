@@ -3,7 +3,7 @@
 // dies: the task that worker was running fails with an error naming the exit code or signal,
 // the tasks it had been sent but not started go to the other workers, and a replacement starts.
 import { inspect } from 'node:util';
-import { cpuCount } from './context';
+import { context, cpuCount } from './context';
 import { ProcessError, TimeoutError, ValueError } from './errors';
 import * as errors from './errors';
 import { hold, release } from './keepalive';
@@ -251,7 +251,7 @@ export class Pool {
     const process = new Process({ target: poolWorker, args: [config], daemon: true });
     process.name = process.name.replace(/^Process/, 'SpawnPoolWorker');
     const worker: Worker = {
-      process, name: process.name, slot, inflight: [], window: 2, sentFns: new Set(), sent: 0, completed: 0, linkClosed: false, sentAt: 0,
+      process, name: process.name, slot, inflight: [], window: 1, sentFns: new Set(), sent: 0, completed: 0, linkClosed: false, sentAt: 0,
     };
     this.#workers.add(worker);
     this.#changed();
@@ -296,10 +296,11 @@ export class Pool {
     if (i < 0) return;
     const [task] = worker.inflight.splice(i, 1);
     worker.completed++;
-    // Tasks that come back quickly are sent in bigger batches; slow ones one or two at a time,
-    // so that long tasks are spread over the workers.
+    // A worker takes one task at a time, as Python's do when they are idle, so that slow tasks
+    // spread over the workers; tasks that come back within a couple of milliseconds are sent in
+    // growing batches, since then the round trip, not the work, would set the pace.
     const took = performance.now() - worker.sentAt;
-    worker.window = took < 2 ? Math.min(MAX_WINDOW, worker.window * 2) : 2;
+    worker.window = took < 2 ? Math.min(MAX_WINDOW, worker.window * 2) : 1;
     this.#pump();
     const ok = body[5] === 1;
     let value: unknown;
@@ -349,7 +350,8 @@ export class Pool {
       const why = new ProcessError(`Pool workers keep dying as they start (last: ${signal ?? `exit code ${code}`}); is the initializer failing?`);
       for (const task of this.#queue.drain()) this.#finish(task, false, why);
     }
-    if (this.#startFailures < 3 && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
+    // As Python's exit handler stops a pool before ending its workers, a program that is ending gets no replacements.
+    if (this.#startFailures < 3 && !context.finishing && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
     this.#pump();
     this.#checkJoined();
   }

@@ -230,7 +230,10 @@ describe('Queue between processes', () => {
     worker.start();
     for (let i = 0; i < 20; i++) await q.put(i);
     await q.join();
-    assert.equal(results.qsize(), 20);
+    // Every task is done; their results may still be on their way (Python's put is asynchronous too).
+    const squares: number[] = [];
+    for (let i = 0; i < 20; i++) squares.push(await results.get({ timeout: 10 }));
+    assert.deepEqual(squares.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i * i));
     worker.terminate();
     await worker.join();
   });
