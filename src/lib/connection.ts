@@ -11,6 +11,7 @@ import { BufferTooShort, EOFError, ValueError } from './errors';
 import { checkSize } from './framing';
 import { hold, release } from './keepalive';
 import { Link, newAddress, trackPending } from './link';
+import { observed, report } from './observer/reporter';
 import { REDUCE, decodeAsync, decodeBytes, encode, encodeBytes, registerKind, type Reduced } from './reduction';
 
 interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
@@ -146,6 +147,25 @@ export class Connection {
     const receiver = this.#receivers.shift();
     if (receiver) receiver.resolve(body);
     else this.#inbox.push(body);
+    this.#changed();
+  }
+
+  #reportTimer: NodeJS.Timeout | undefined;
+
+  /** Reports what waits at this receiving end to an observer, at most ten times a second. */
+  #changed(): void {
+    if (this.#reportTimer || !observed()) return;
+    this.#reportTimer = setTimeout(() => {
+      this.#reportTimer = undefined;
+      let bytes = 0;
+      for (const b of this.#inbox) bytes += b.length;
+      report({
+        t: 'queue', id: `Pipe ${this.#ref.address}${this.#ref.listen ? '' : ' (2)'}`, pid: process.pid, kind: 'Pipe',
+        depth: this.#inbox.length, bytes, getters: this.#receivers.length, putters: 0, maxsize: 0,
+        ...(this.#closed ? { closed: true } : {}), time: Date.now(),
+      });
+    }, 100);
+    this.#reportTimer.unref();
   }
 
   #detach(link: Link): void {
@@ -208,6 +228,7 @@ export class Connection {
         }, timeoutMs);
       }
       this.#receivers.push(receiver);
+      this.#changed();
     });
   }
 

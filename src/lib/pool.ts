@@ -414,6 +414,7 @@ export class Pool {
         worker.inflight.push(task);
         worker.sent++;
         worker.sentAt = performance.now();
+        this.#changed();
       }
       if (!this.#queue.length) break;
     }
