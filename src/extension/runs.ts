@@ -163,10 +163,11 @@ export class Run implements vscode.Disposable {
     this.model.mainExited(code, signal);
     const elapsed = formatDuration((this.model.endTime ?? Date.now()) - this.model.startTime);
     this.append(`\n[multiproc] ${this.label} ended: ${signal ? `signal ${signal}` : `exit code ${code}`} after ${elapsed}\n`);
-    if (code !== 0 && !this.stopping) {
+    // a signal is someone ending the program (shown as its exit code), not the program failing
+    if (code !== null && code !== 0 && !this.stopping) {
       const message = errorMessage(this.stderrHead);
       const where = errorLocation(this.stderrHead, this.file.fsPath);
-      this.model.fail(message ? `${message}${where ? ` (${path.basename(where.file)}:${where.line})` : ''}` : `exit code ${code ?? signal}`);
+      this.model.fail(message ? `${message}${where ? ` (${path.basename(where.file)}:${where.line})` : ''}` : `exit code ${code}`);
       if (message) void this.showFailure(`${this.label} failed: ${message}`, where);
     }
     this.model.flush();

@@ -167,4 +167,46 @@ suite('run and watch (issue 6)', () => {
     await vscode.commands.executeCommand('notifications.clearAll');
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  test('a program without the library: its OS tree; Re-run, Copy PID from the palette, Kill, Terminate tree, Clear finished', async function () {
+    this.timeout(60_000);
+    const a = await api();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
+    const plain = path.join(dir, 'plain.js');
+    fs.writeFileSync(plain, "const { spawn } = require('node:child_process');\nspawn('sleep', ['30'], { stdio: 'ignore' });\nsetTimeout(() => {}, 30000);\n");
+    const first = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(plain))) as Run;
+    const sleepIn = (run: Run) => run.model.allProcesses().find((p) => p.name === 'sleep' && p.origin === 'os' && p.ppid === run.model.mainPid);
+    await waitFor('the OS child under MainProcess', () => sleepIn(first), 10_000);
+
+    // Re-run stops the first run and starts the program again
+    const run = (await vscode.commands.executeCommand('multiproc.rerun', a.model.runNode(first))) as Run;
+    assert.notEqual(run, first);
+    assert.equal(first.live, false, 'the first run was stopped');
+    assert.equal(first.model.liveProcesses().length, 0);
+    const sleep = (await waitFor('the OS child of the re-run', () => sleepIn(run), 10_000))!;
+    const tree = render(a, a.model.runNode(run));
+    assert.ok(tree.some((l) => new RegExp(`^  sleep — running · .* · pid ${sleep.pid} · OS process$`).test(l)), tree.join('\n'));
+
+    // from the palette: a quick pick of live processes
+    const picked = vscode.commands.executeCommand('multiproc.copyPid');
+    await new Promise((r) => setTimeout(r, 800));
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const pid = (await picked) as number;
+    assert.ok(run.model.process(pid) || first.model.process(pid), `the picked pid ${pid} is a process of a run`);
+    assert.equal(await vscode.env.clipboard.readText(), String(pid));
+
+    await vscode.commands.executeCommand('multiproc.kill', a.model.procNode(run, sleep.pid));
+    await waitFor('the killed OS child ended', () => run.model.process(sleep.pid)?.state === 'exited', 5000);
+    await vscode.commands.executeCommand('multiproc.terminateTree', a.model.procNode(run, run.model.mainPid!));
+    await run.whenExited();
+    const main = run.model.process(run.model.mainPid!)!;
+    assert.equal(main.exitCode, -15);
+    assert.equal(main.signal, 'SIGTERM');
+    assert.match(render(a, undefined)[0], /^plain\.js #\d+ — exit −15 SIGTERM · 1 failed · /, 'ended by a signal: not a failure to start, but abnormal');
+    assert.equal(run.model.failure, undefined);
+
+    await vscode.commands.executeCommand('multiproc.clearFinished');
+    assert.deepEqual(a.model.getRuns().filter((r) => !r.live), [], 'finished runs are cleared');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
