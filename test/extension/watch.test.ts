@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { MultiprocApi } from '../../src/extension/extension';
 import type { ProcessNode } from '../../src/extension/processModel';
 import type { Run } from '../../src/extension/runs';
+import { RunModel } from '../../src/lib/observer/model';
 import { encodeFrame, WIRE_VERSION } from '../../src/lib/observer/wire';
 import { extension, screenshot, waitFor } from './helpers';
 
@@ -208,5 +209,63 @@ suite('run and watch (issue 6)', () => {
     await vscode.commands.executeCommand('multiproc.clearFinished');
     assert.deepEqual(a.model.getRuns().filter((r) => !r.live), [], 'finished runs are cleared');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('200 processes: the tree renders fast, and a flood of reports refreshes it at most ~10 times a second', async function () {
+    this.timeout(30_000);
+    const a = await api();
+    // a model fed directly: 200 real node processes would need ~10 GB here
+    const model = new RunModel({ id: 'synthetic', script: '/synthetic/two-hundred.ts' });
+    const base = 4_000_000;
+    model.mainStarted(base);
+    const now = Date.now();
+    for (let i = 1; i <= 200; i++) {
+      const ppid = i <= 20 ? base : base + 1 + ((i - 21) % 20);
+      model.apply({ t: 'start', pid: base + i, ppid, name: `Process-${i}`, ident: String(i), daemon: i % 7 === 0, time: now });
+    }
+    for (let i = 0; i < 40; i++) {
+      model.apply({ t: 'queue', id: `q${i}`, pid: base + 1 + (i % 20), kind: 'Queue', depth: i % 5, bytes: 0, getters: 0, putters: 0, maxsize: 5, time: now });
+    }
+    const fake = { seq: 9999, label: 'two-hundred.ts', model } as unknown as Run;
+    a.model.add(fake);
+    try {
+      model.flush();
+      let t0 = performance.now();
+      const lines = render(a, a.model.runNode(fake));
+      const fullRenderMs = performance.now() - t0;
+      assert.equal(lines.length, 1 + 200 + 40);
+      console.log(`    full render of 241 nodes: ${fullRenderMs.toFixed(1)} ms`);
+      assert.ok(fullRenderMs < 250, `full render took ${fullRenderMs} ms`);
+
+      let events = 0;
+      const sub = a.provider.onDidChangeTreeData(() => { events += 1; });
+      let worstLag = 0;
+      let last = performance.now();
+      const lagTimer = setInterval(() => {
+        const t = performance.now();
+        worstLag = Math.max(worstLag, t - last - 10);
+        last = t;
+      }, 10);
+      t0 = performance.now();
+      let reports = 0;
+      while (performance.now() - t0 < 2000) {
+        for (let k = 0; k < 50; k++, reports++) {
+          const i = reports % 40;
+          model.apply({ t: 'queue', id: `q${i}`, pid: base + 1 + (i % 20), kind: 'Queue', depth: reports % 6, bytes: 0, getters: 0, putters: 0, maxsize: 5, time: Date.now() });
+          if (reports % 97 === 0) model.apply({ t: 'exit', pid: base + 21 + (reports % 180), code: reports % 3 ? 0 : 1, time: Date.now() });
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      clearInterval(lagTimer);
+      sub.dispose();
+      console.log(`    ${reports} reports in 2 s: ${events} tree refreshes, worst extension-host lag ${worstLag.toFixed(0)} ms`);
+      assert.ok(events >= 5 && events <= 25, `${events} refreshes in 2 s`);
+      assert.ok(worstLag < 500, `the extension host stalled ${worstLag} ms`);
+      await vscode.commands.executeCommand('multiproc.processes.focus');
+      await screenshot('watch-200.png', 1000);
+    } finally {
+      a.model.remove(fake);
+      model.dispose();
+    }
   });
 });
