@@ -162,7 +162,9 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
       const result = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: `Joining ${name} (pid ${pid})…`, cancellable: true,
       }, (_progress, token) => new Promise<ProcessInfo | 'cancelled' | 'timeout'>((resolve) => {
-        const end = options?.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
+        const configured = (vscode.workspace.getConfiguration('multiproc', run.file).get<number>('joinTimeout') ?? 0) * 1000;
+        const timeoutMs = options?.timeoutMs ?? configured;
+        const end = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
         const check = () => {
           const p = exited();
           if (p) return finish(p);

@@ -110,8 +110,11 @@ suite('run and watch (issue 6)', () => {
     // terminate the idler through the command on its tree node
     const idler = findProcess(a, run, 'idler')!;
     await vscode.commands.executeCommand('multiproc.terminate', idler);
-    // join the finisher: the command waits for it and returns its exit code
+    // a join that times out returns nothing and leaves the process running
     const finisher = findProcess(a, run, 'finisher')!;
+    assert.equal(await vscode.commands.executeCommand('multiproc.join', finisher, { timeoutMs: 300 }), undefined);
+    assert.notEqual(run.model.process((finisher as { pid: number }).pid)?.state, 'exited');
+    // join the finisher: the command waits for it and returns its exit code
     const code = await vscode.commands.executeCommand('multiproc.join', finisher);
     assert.equal(code, 0, 'join returns the exit code of the finisher');
     await waitFor('the idler terminated', () => run.model.process((idler as { pid: number }).pid)?.state === 'exited', 10_000);
