@@ -15,6 +15,7 @@ import { Fifo } from './fifo';
 import { decodeAsync, encode } from './reduction';
 import { SharedMemory } from './shared-memory';
 import { findExport } from './targets';
+import { sleepUntilWoken, toMs } from './timeout';
 
 /** A worker died (killed, out of memory, process.exit) while running the task. */
 export class WorkerLostError extends ProcessError {
@@ -36,12 +37,6 @@ export interface PoolOptions {
 export interface Callbacks<T> {
   callback?: (result: T) => void;
   errorCallback?: (error: Error) => void;
-}
-
-function toMs(timeout: number | null | undefined): number | undefined {
-  if (timeout === null || timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${typeof timeout}`);
-  return Math.max(0, timeout * 1000);
 }
 
 /** Rebuilds an error raised in a worker: same class name and message, the worker's stack as `cause`. */
@@ -96,19 +91,7 @@ export class AsyncResult<T = unknown> {
   /** Waits until the result is ready, or `timeout` seconds pass. */
   async wait(timeout?: number | null): Promise<void> {
     const ms = toMs(timeout);
-    if (this.#done) return;
-    hold();
-    try {
-      await new Promise<void>((resolve) => {
-        const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
-        this.#wakers.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    } finally {
-      release();
-    }
+    if (!this.#done) await sleepUntilWoken(this.#wakers, ms);
   }
 
   /** The result; the task's error re-thrown; TimeoutError if not ready within `timeout` seconds. */
@@ -146,18 +129,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     const ms = toMs(timeout);
     if (this.#taken >= this.#expected) return { done: true, value: undefined };
     if (!this.#items.length) {
-      hold();
-      try {
-        await new Promise<void>((resolve) => {
-          const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
-          this.#wakers.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      } finally {
-        release();
-      }
+      await sleepUntilWoken(this.#wakers, ms);
       if (!this.#items.length) throw new TimeoutError(`no result within ${timeout} s`);
     }
     const item = this.#items.shift()!;
@@ -573,12 +545,7 @@ export class Pool {
   async join(): Promise<void> {
     if (this.#state === 'RUN') throw new ValueError('Pool is still running');
     if (this.#workers.size === 0) return this.#cleanup();
-    hold();
-    try {
-      await new Promise<void>((resolve) => this.#joiners.push(resolve));
-    } finally {
-      release();
-    }
+    await sleepUntilWoken(this.#joiners, undefined);
   }
 
   #checkJoined(): void {

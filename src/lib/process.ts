@@ -8,6 +8,7 @@ import { report } from './observer/reporter';
 import { SpawnPopen, type Popen } from './popen';
 import { dumps, encode } from './reduction';
 import { describeRef, findExport, loaderActive, type ExportRef } from './targets';
+import { toMs } from './timeout';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Target = (...args: any[]) => unknown;
@@ -62,12 +63,6 @@ function stateOf(p: Process): State {
   const s = states.get(p);
   if (!s) throw new AssertionError('Process.__init__ was not called: a Process subclass constructor must call super()');
   return s;
-}
-
-function toMs(timeout: number | null | undefined): number | undefined {
-  if (timeout === null || timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${typeof timeout}`);
-  return Math.max(0, timeout * 1000);
 }
 
 export class Process {

@@ -16,6 +16,7 @@ import { observed, report } from './observer/reporter';
 import { REDUCE, decodeAsync, encode, registerKind, type Reduced } from './reduction';
 import { hold, release } from './keepalive';
 import { SharedMemory } from './shared-memory';
+import { toMs } from './timeout';
 
 // Client → owner
 const PUT = 1, WANT = 2, CREDIT = 3, RETURN = 4, TASK_DONE = 5, JOIN = 6, NOWAIT = 7, TAKEN = 8, CANCEL = 9, TRY_CREDIT = 10;
@@ -43,13 +44,6 @@ function op(code: number, n = 0): Buffer {
   return b;
 }
 const OP = (code: number) => Buffer.from([code]);
-
-function seconds(timeout: number | null | undefined): number | undefined {
-  if (timeout === null || timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${typeof timeout}`);
-  if (timeout < 0) throw new ValueError("'timeout' must be a non-negative number");
-  return timeout * 1000;
-}
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -650,7 +644,7 @@ export class Queue<T = unknown> {
     try {
       this.#check();
       const block = options.block ?? true;
-      const timeoutMs = block ? seconds(options.timeout) : 0;
+      const timeoutMs = block ? toMs(options.timeout, true) : 0;
       const item = encode(obj, 'the item');
       checkSize(item.length, 'the item');
       if (this.#core) {
@@ -681,7 +675,7 @@ export class Queue<T = unknown> {
     this.#check();
     const block = options.block ?? true;
     if (!block) return this.getNowait();
-    const timeoutMs = seconds(options.timeout);
+    const timeoutMs = toMs(options.timeout, true);
     if (this.#core) {
       const core = this.#core;
       const item = core.take();

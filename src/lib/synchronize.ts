@@ -11,18 +11,13 @@ import { newId } from './link';
 import { REDUCE, registerKind, type Reduced } from './reduction';
 import { RpcClient, serveRpc, type Caller, type RpcTarget } from './rpc';
 import { SharedMemory } from './shared-memory';
+import { toMs } from './timeout';
 
 export class BrokenBarrierError extends Error {
   override name = 'BrokenBarrierError';
 }
 
 export interface AcquireOptions { block?: boolean; timeout?: number | null }
-
-function toMs(timeout: number | null | undefined): number | undefined {
-  if (timeout === null || timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${typeof timeout}`);
-  return Math.max(0, timeout * 1000);
-}
 
 function acquireArgs(blockOrOptions: boolean | AcquireOptions | undefined, timeout?: number | null): { block: boolean; timeoutMs: number | undefined } {
   const o = typeof blockOrOptions === 'object' && blockOrOptions !== null ? blockOrOptions : { block: blockOrOptions, timeout };

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Process } from 'multiproc';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'dist/lib/cli.js');
@@ -73,4 +74,11 @@ export async function waitFor(check: () => boolean, timeoutMs: number, everyMs =
     await sleepMs(everyMs);
   }
   return check();
+}
+
+/** Starts a Process on `target` with `args` and returns it. */
+export function startProcess(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
+  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
+  p.start();
+  return p;
 }

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { AuthenticationError, Manager, Process, Queue, SyncManager, serveManager, type DictProxy } from 'multiproc';
+import { AuthenticationError, Manager, Queue, SyncManager, serveManager, type DictProxy } from 'multiproc';
 import * as managed from './fixtures/managed.ts';
-import { ROOT, runProgram } from './helpers.ts';
+import { ROOT, runProgram, startProcess } from './helpers.ts';
 
-function start(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
-  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start();
-  return p;
-}
 
 describe('Manager', () => {
   test('dict, list, Namespace, Value, Queue, Lock and Event proxies', async () => {
@@ -61,7 +56,7 @@ describe('Manager', () => {
     await using m = await Manager();
     const d = await m.dict<string, number>();
     const l = await m.list<number>();
-    const ps = [1, 2, 3].map((i) => start(managed.record, d, l, i));
+    const ps = [1, 2, 3].map((i) => startProcess(managed.record, d, l, i));
     for (const p of ps) {
       await p.join();
       assert.equal(p.exitCode, 0);
@@ -70,7 +65,7 @@ describe('Manager', () => {
     assert.deepEqual((await l.copy()).sort(), [1, 2, 3]);
 
     const deep = await m.dict<string, string>();
-    const p = start(managed.deeper, deep, 2);
+    const p = startProcess(managed.deeper, deep, 2);
     await p.join();
     assert.match((await deep.get('deepest')) ?? '', /^set \d+$/);
 
@@ -84,7 +79,7 @@ describe('Manager', () => {
     await using m = await Manager();
     const v = await m.Value('i', 0);
     const lock = await m.Lock();
-    const ps = [0, 1, 2].map(() => start(managed.addUnderLock, v, lock, 100));
+    const ps = [0, 1, 2].map(() => startProcess(managed.addUnderLock, v, lock, 100));
     for (const p of ps) await p.join();
     assert.equal(await v.get(), 300);
   });

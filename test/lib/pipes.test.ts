@@ -2,17 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BufferTooShort, EOFError, MessageTooLarge, Pipe, Process, SerializationError, ValueError } from 'multiproc';
 import * as ipc from './fixtures/ipc.ts';
+import { startProcess } from './helpers.ts';
 
-function start(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
-  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start();
-  return p;
-}
 
 describe('Pipe', () => {
   test('duplex: both ends send and receive, across processes, in order', async () => {
     const [parent, child] = Pipe();
-    const p = start(ipc.echo, child);
+    const p = startProcess(ipc.echo, child);
     const sent = [1, 'two', { three: new Map([[3, new Set([3])]]) }, [4n], null, undefined, new Date(6)];
     for (const item of sent) parent.send(item);
     for (const item of sent) assert.deepEqual(await parent.recv(), item);
@@ -23,7 +19,7 @@ describe('Pipe', () => {
 
   test('the first end can be the one sent to the child', async () => {
     const [a, b] = Pipe();
-    const p = start(ipc.echo, a);
+    const p = startProcess(ipc.echo, a);
     b.send('ping');
     assert.equal(await b.recv(), 'ping');
     b.close();
@@ -32,7 +28,7 @@ describe('Pipe', () => {
 
   test('recv raises EOFError once the other end is closed and nothing is left', async () => {
     const [reader, writer] = Pipe(false);
-    const p = start(ipc.sendThenClose, writer, ['a', 'b']);
+    const p = startProcess(ipc.sendThenClose, writer, ['a', 'b']);
     assert.equal(await reader.recv(), 'a');
     assert.equal(await reader.recv(), 'b');
     await assert.rejects(reader.recv(), EOFError);
@@ -44,7 +40,7 @@ describe('Pipe', () => {
 
   test('sendBytes and recvBytes, maxlength, recvBytesInto and BufferTooShort', async () => {
     const [a, b] = Pipe();
-    const p = start(ipc.bytesEcho, b);
+    const p = startProcess(ipc.bytesEcho, b);
     a.sendBytes(Buffer.from('xxhelloxx'), 2, 5);
     assert.equal((await a.recvBytes()).toString(), 'hello!');
     await p.join();
@@ -97,7 +93,7 @@ describe('Pipe', () => {
 
   test('an end passed three levels down still reaches the other end', async () => {
     const [a, b] = Pipe();
-    const p = start(ipc.pipePassDown, b, 2);
+    const p = startProcess(ipc.pipePassDown, b, 2);
     assert.equal(await a.recv(), 'hello from 0');
     await p.join();
     assert.equal(p.exitCode, 0);

@@ -4,12 +4,8 @@ import {
   Empty, Full, JoinableQueue, MessageTooLarge, Process, Queue, SerializationError, SimpleQueue, ValueError,
 } from 'multiproc';
 import * as ipc from './fixtures/ipc.ts';
+import { startProcess } from './helpers.ts';
 
-function start(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
-  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start();
-  return p;
-}
 
 describe('Queue in one process', () => {
   test('FIFO, qsize, empty, full, getNowait and timeouts', async () => {
@@ -89,17 +85,17 @@ describe('Queue between processes', () => {
   test('child → main, main → child, and child → child, in order', async () => {
     const q = new Queue<number>();
     const out = new Queue<unknown>();
-    const producer = start(ipc.produce, q, 0, 1000);
+    const producer = startProcess(ipc.produce, q, 0, 1000);
     for (let i = 0; i < 1000; i++) assert.equal(await q.get(), i);
     await producer.join();
     assert.equal(producer.exitCode, 0);
 
-    const collector = start(ipc.collect, q, 500, out);
+    const collector = startProcess(ipc.collect, q, 500, out);
     for (let i = 0; i < 500; i++) await q.put(i);
     assert.deepEqual(await out.get(), Array.from({ length: 500 }, (_, i) => i));
 
-    const consumer = start(ipc.collect, q, 300, out);
-    const producer2 = start(ipc.produce, q, 7, 300);
+    const consumer = startProcess(ipc.collect, q, 300, out);
+    const producer2 = startProcess(ipc.produce, q, 7, 300);
     assert.deepEqual(await out.get(), Array.from({ length: 300 }, (_, i) => i + 7));
     for (const p of [collector, consumer, producer2]) {
       await p.join();
@@ -110,7 +106,7 @@ describe('Queue between processes', () => {
   test('types survive the trip to a child', async () => {
     const q = new Queue();
     const out = new Queue<Record<string, unknown>>();
-    const p = start(ipc.echoTyped, q, out);
+    const p = startProcess(ipc.echoTyped, q, out);
     await q.put({ map: new Map(), set: new Set([1]), date: new Date(), big: 1n, bytes: new Uint8Array(4), error: new TypeError('t') });
     assert.deepEqual(await out.get(), { map: true, set: true, date: true, big: 'bigint', bytes: true, error: 't' });
     await p.join();
@@ -118,7 +114,7 @@ describe('Queue between processes', () => {
 
   test('a producer can end and be joined before anyone reads, and nothing is lost (Python deadlocks here)', async () => {
     const q = new Queue<number>();
-    const p = start(ipc.produce, q, 0, 20_000);
+    const p = startProcess(ipc.produce, q, 0, 20_000);
     await p.join();
     assert.equal(p.exitCode, 0);
     assert.equal(q.qsize(), 20_000);
@@ -131,7 +127,7 @@ describe('Queue between processes', () => {
     const q = new Queue<number>();
     const out = new Queue<unknown>();
     for (let i = 0; i < 5; i++) await q.put(i);
-    const p = start(ipc.collect, q, 5, out);
+    const p = startProcess(ipc.collect, q, 5, out);
     assert.deepEqual(await out.get(), [0, 1, 2, 3, 4]);
     await p.join();
     assert.equal(q.empty(), true);
@@ -139,13 +135,13 @@ describe('Queue between processes', () => {
 
   test('three levels deep, and a queue sent through a queue', async () => {
     const q = new Queue<string>();
-    const p = start(ipc.passDown, q, 'from the great-grandchild', 2);
+    const p = startProcess(ipc.passDown, q, 'from the great-grandchild', 2);
     assert.equal(await q.get({ timeout: 20 }), 'from the great-grandchild');
     await p.join();
     assert.equal(p.exitCode, 0);
     const carrier = new Queue<Queue<unknown>>();
     const reply = new Queue<string>();
-    const a = start(ipc.answerThrough, carrier);
+    const a = startProcess(ipc.answerThrough, carrier);
     await carrier.put(reply);
     assert.equal(await reply.get({ timeout: 20 }), 'answer through a queue that came through a queue');
     await a.join();
@@ -153,7 +149,7 @@ describe('Queue between processes', () => {
 
   test('bounded queue: a remote producer waits for room', async () => {
     const q = new Queue<number>(3);
-    const p = start(ipc.produce, q, 0, 50);
+    const p = startProcess(ipc.produce, q, 0, 50);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(q.qsize() <= 3, true, `qsize ${q.qsize()} exceeds maxsize`);
     for (let i = 0; i < 50; i++) assert.equal(await q.get(), i);
@@ -166,7 +162,7 @@ describe('Queue between processes', () => {
     const seen = new Queue<number>();
     const n = 2000;
     for (let i = 0; i < n; i++) await q.put(i);
-    const victim = start(ipc.relayEach, q, seen);
+    const victim = startProcess(ipc.relayEach, q, seen);
     const got = new Set<number>();
     while (got.size < 200) got.add(await seen.get());
     victim.kill();
@@ -192,10 +188,10 @@ describe('Queue between processes', () => {
     const { tempFile } = await import('./helpers.ts');
     const q = new Queue<number>();
     const n = 200_000;
-    const producer = start(ipc.produce, q, 0, n);
+    const producer = startProcess(ipc.produce, q, 0, n);
     await producer.join();
     const file = tempFile('consumed');
-    const victim = start(ipc.recordEach, q, file);
+    const victim = startProcess(ipc.recordEach, q, file);
     while (q.qsize() > n / 2) await new Promise((r) => setTimeout(r, 5));
     victim.kill();
     await victim.join();
@@ -210,8 +206,8 @@ describe('Queue between processes', () => {
   test('load: 4 producers × 25,000 items, 2 consumers, every item received exactly once', async () => {
     const q = new Queue<number | null>();
     const out = new Queue<number[]>();
-    const producers = [0, 1, 2, 3].map((k) => start(ipc.produce, q, k * 25_000, 25_000));
-    const consumers = [0, 1].map(() => start(ipc.drain, q, out));
+    const producers = [0, 1, 2, 3].map((k) => startProcess(ipc.produce, q, k * 25_000, 25_000));
+    const consumers = [0, 1].map(() => startProcess(ipc.drain, q, out));
     for (const p of producers) await p.join();
     await q.put(null);
     await q.put(null);

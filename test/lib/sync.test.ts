@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Process, Queue, RLock, Semaphore, Value, ValueError,
+  Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Queue, RLock, Semaphore, Value, ValueError,
 } from 'multiproc';
 import * as sync from './fixtures/sync.ts';
+import { startProcess } from './helpers.ts';
 
-function start(target: (...args: never[]) => unknown, ...args: unknown[]): Process {
-  const p = new Process({ target: target as (...a: unknown[]) => unknown, args });
-  p.start();
-  return p;
-}
 
 describe('locks', () => {
   test('Lock: acquire, non-blocking and timed acquire, release too many times', async () => {
@@ -34,7 +30,7 @@ describe('locks', () => {
   test('a Lock held in another process blocks here until released', async () => {
     const lock = new Lock();
     const held = new Event();
-    const p = start(sync.holdFor, lock, 0.3, held);
+    const p = startProcess(sync.holdFor, lock, 0.3, held);
     assert.equal(await held.wait(10), true);
     assert.equal(await lock.acquire(false), false);
     const started = Date.now();
@@ -47,7 +43,7 @@ describe('locks', () => {
   test('a Lock whose holder is killed is released (Python would leave it locked forever)', async () => {
     const lock = new Lock();
     const held = new Event();
-    const p = start(sync.holdAndDie, lock, held);
+    const p = startProcess(sync.holdAndDie, lock, held);
     assert.equal(await held.wait(10), true);
     assert.equal(await lock.acquire(false), false);
     p.kill();
@@ -64,7 +60,7 @@ describe('locks', () => {
     assert.throws(() => r.release(), { name: 'AssertionError', message: 'cannot release un-acquired lock' });
     await r.acquire();
     const out = new Queue<string>();
-    const p = start(sync.tryRelease, r, out);
+    const p = startProcess(sync.tryRelease, r, out);
     assert.equal(await out.get(), 'AssertionError: cannot release un-acquired lock');
     await p.join();
     r.release();
@@ -74,7 +70,7 @@ describe('locks', () => {
     const sem = new Semaphore(2);
     assert.equal(sem.getValue(), 2);
     const active = new Queue<number>();
-    const ps = [0, 1, 2, 3, 4].map(() => start(sync.countUnder, sem, active, null));
+    const ps = [0, 1, 2, 3, 4].map(() => startProcess(sync.countUnder, sem, active, null));
     let now = 0;
     let peak = 0;
     for (let i = 0; i < 10; i++) {
@@ -95,7 +91,7 @@ describe('Event, Condition, Barrier', () => {
   test('Event wakes waiters in other processes', async () => {
     const event = new Event();
     const out = new Queue<string>();
-    const ps = [0, 1].map(() => start(sync.waitEvent, event, out));
+    const ps = [0, 1].map(() => startProcess(sync.waitEvent, event, out));
     assert.equal(event.isSet(), false);
     assert.equal(await event.wait(0.05), false);
     event.set();
@@ -109,7 +105,7 @@ describe('Event, Condition, Barrier', () => {
     const cond = new Condition();
     const ready = new Queue<string>();
     const out = new Queue<string>();
-    const ps = [0, 1, 2].map(() => start(sync.waitCondition, cond, ready, out));
+    const ps = [0, 1, 2].map(() => startProcess(sync.waitCondition, cond, ready, out));
     for (let i = 0; i < 3; i++) await ready.get();
     // All three wait, so none holds the lock now.
     await cond.acquire();
@@ -135,7 +131,7 @@ describe('Event, Condition, Barrier', () => {
     process.env.BARRIER_ACTION_FILE = file;
     const barrier = new Barrier(3, sync.barrierAction);
     const out = new Queue<number>();
-    const ps = [0, 1].map(() => start(sync.meet, barrier, out));
+    const ps = [0, 1].map(() => startProcess(sync.meet, barrier, out));
     const mine = await barrier.wait(10);
     const all = [mine, await out.get(), await out.get()].sort();
     assert.deepEqual(all, [0, 1, 2]);
@@ -153,7 +149,7 @@ describe('Event, Condition, Barrier', () => {
 describe('Value and Array', () => {
   test('4 processes × 10,000 increments under the lock: exactly 40,000', async () => {
     const counter = new Value('i', 0);
-    const ps = [0, 1, 2, 3].map(() => start(sync.increment, counter, 10_000));
+    const ps = [0, 1, 2, 3].map(() => startProcess(sync.increment, counter, 10_000));
     for (const p of ps) {
       await p.join();
       assert.equal(p.exitCode, 0);
@@ -163,7 +159,7 @@ describe('Value and Array', () => {
 
   test('without the lock, increments race (the lock is what makes them exact)', async () => {
     const counter = new Value('i', 0, { lock: false });
-    const ps = [0, 1, 2, 3].map(() => start(sync.incrementUnlocked, counter, 50_000));
+    const ps = [0, 1, 2, 3].map(() => startProcess(sync.incrementUnlocked, counter, 50_000));
     for (const p of ps) await p.join();
     assert.equal(counter.value <= 200_000, true);
     assert.throws(() => counter.getLock(), ValueError);
@@ -183,7 +179,7 @@ describe('Value and Array', () => {
     assert.throws(() => new Value('z'), /bad typecode 'z'/);
     assert.throws(() => { d.value = 'x' as unknown as number; }, TypeError);
     const arr = new SharedArray('i', 10);
-    const p = start(sync.fillSquares, arr);
+    const p = startProcess(sync.fillSquares, arr);
     await p.join();
     assert.equal(p.exitCode, 0);
     assert.deepEqual(arr.toArray(), [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
