@@ -62,7 +62,7 @@ suite('run and watch (issue 6)', () => {
     assert.ok(run?.model, 'multiproc.run returns the run');
     await vscode.commands.executeCommand('multiproc.processes.focus');
     // a wider sidebar, so that the screenshots show the descriptions
-    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
+    for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
 
     const explain = () => `\n${render(a, undefined).join('\n')}\noutput:\n${run.outputTail}\nlog:\n${a.log.join('\n')}`;
     const names = ['producer', 'consumer-1', 'consumer-2', 'finisher', 'idler'];
@@ -147,6 +147,10 @@ suite('run and watch (issue 6)', () => {
     assert.equal(table.split('\n').filter((l) => /^(producer|consumer-\d|finisher|idler|SpawnPoolWorker-\d+|MainProcess)\s/.test(l)).length, 8);
     await screenshot('watch-ended.png');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // the run's output, each line under the name of the process that wrote it
+    assert.equal(await vscode.commands.executeCommand('multiproc.revealOutput', a.model.runNode(run)), run);
+    await screenshot('watch-output.png', 1000);
+    await vscode.commands.executeCommand('workbench.action.closePanel');
   });
 
   test('failure to start is shown and the run marked failed: no node, a syntax error', async function () {
