@@ -1,0 +1,259 @@
+// A queue as seen from a process other than its owner: streams puts, reads ahead while its
+// caller consumes fast, counts every item it hands out in the shared ledger before the caller
+// sees it, and asks the owner for room in a bounded queue.
+import { Empty, Full, ValueError } from './errors';
+import { Fifo } from './fifo';
+import { hold, release } from './keepalive';
+import { type Link, reach } from './link';
+import {
+  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_DEPTH, L_FIRST_CONSUMER, L_SLOTS, MAX_READ_AHEAD, NOWAIT, NOWAIT_ITEM, OP, PUT,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, wait, type QueueRef, type Waiter,
+} from './queue-protocol';
+import { SharedMemory } from './shared-memory';
+
+export class QueueClient {
+  private link: Link | undefined;
+  private slot = -1;
+  private ledgerFd: SharedMemory;
+  private readonly buffer = new Fifo<Buffer>();
+  private readonly getters: Array<Waiter<Buffer>> = [];
+  private readonly nowaiters: Array<Waiter<Buffer | undefined>> = [];
+  private readonly putters: Array<Waiter<void> & { item: Buffer }> = [];
+  private readonly joiners: Array<Waiter<void>> = [];
+  private readonly tryPutters: Array<Waiter<void> & { item?: Buffer }> = [];
+  private requested = 0;
+  private readAhead = 0;
+  private lastHandOut = 0;
+  private handed = 0;
+  private takenUnsent = 0;
+  private credits = 0;
+  private creditsRequested = 0;
+  private returnScheduled = false;
+  private error: Error | undefined;
+
+  constructor(readonly ref: QueueRef) {
+    this.ledgerFd = SharedMemory.open(ref.ledger);
+  }
+
+  get ledger(): SharedMemory {
+    return this.ledgerFd;
+  }
+
+  /** The owner's depth less what consumers have handed out that the owner has not counted yet. */
+  depth(): number {
+    const slots = this.ledgerFd.getFloat64(L_SLOTS);
+    const all = Buffer.alloc(8 * (L_FIRST_CONSUMER + 2 * slots));
+    this.ledgerFd.read(all, 0);
+    let depth = all.readDoubleLE(L_DEPTH * 8);
+    for (let j = 0; j < slots; j++) {
+      const at = (L_FIRST_CONSUMER + 2 * j) * 8;
+      depth -= all.readDoubleLE(at) - all.readDoubleLE(at + 8);
+    }
+    return Math.max(0, depth);
+  }
+
+  private connection(): Link {
+    if (this.error) throw this.error;
+    if (!this.link) {
+      const link = reach(this.ref.address, this.ref.id);
+      link.unref();
+      link.handle((body) => this.onFrame(body), () => this.onClose());
+      this.link = link;
+    }
+    return this.link;
+  }
+
+  /** Keeps the process alive exactly while a call waits on the owner. */
+  private busy(delta: number): void {
+    if (delta > 0) hold();
+    else release();
+  }
+
+  private onFrame(body: Buffer): void {
+    switch (body[0]) {
+      case SLOT:
+        this.slot = body.readUInt32LE(1);
+        break;
+      case ITEM: {
+        this.requested--;
+        const item = body.subarray(1);
+        const getter = this.getters.shift();
+        if (getter) getter.resolve(this.handOut(item));
+        else this.buffer.push(item);
+        break;
+      }
+      case NOWAIT_ITEM:
+        this.nowaiters.shift()?.resolve(this.handOut(body.subarray(1)));
+        break;
+      case EMPTY:
+        this.nowaiters.shift()?.resolve(undefined);
+        break;
+      case GRANT: {
+        const n = body.readUInt32LE(1);
+        this.creditsRequested -= n;
+        this.credits += n;
+        while (this.credits > 0 && this.putters.length) {
+          const putter = this.putters.shift()!;
+          this.credits--;
+          this.link!.send([OP(PUT), putter.item]);
+          putter.resolve();
+        }
+        this.scheduleReturn();
+        break;
+      }
+      case JOINED:
+        this.joiners.shift()?.resolve();
+        break;
+      case TRY_GRANT: {
+        const putter = this.tryPutters.shift();
+        if (!putter) break;
+        if (body.readUInt32LE(1) === 1) {
+          this.link!.send([OP(PUT), putter.item!]);
+          putter.resolve();
+        } else {
+          putter.reject(new Full());
+        }
+        break;
+      }
+      case ERROR:
+        process.emitWarning(`multiproc: ${body.toString('utf8', 1)}`, 'ValueError');
+        break;
+    }
+  }
+
+  private onClose(): void {
+    this.link = undefined;
+    this.error = new ValueError(`the process that owns ${this.ref.kind} ${this.ref.id} has ended; the queue is gone`);
+    for (const list of [this.getters, this.nowaiters, this.putters, this.joiners, this.tryPutters] as Array<Array<Waiter<never>>>) {
+      for (const w of list.splice(0)) w.reject(this.error);
+    }
+  }
+
+  /** Counts the item as handed to the caller, in the ledger, before the caller sees it. */
+  private handOut(item: Buffer): Buffer {
+    this.handed++;
+    this.ledgerFd.setFloat64(this.slot, this.handed);
+    const now = performance.now();
+    // A consumer that comes back quickly reads ahead more; a slow one reads none ahead, so that
+    // work is shared fairly between consumers.
+    this.readAhead = now - this.lastHandOut < 1 ? Math.min(MAX_READ_AHEAD, this.readAhead * 2 + 1) : 0;
+    this.lastHandOut = now;
+    if (this.takenUnsent++ === 0) {
+      process.nextTick(() => {
+        const n = this.takenUnsent;
+        this.takenUnsent = 0;
+        this.link?.send(op(TAKEN, n));
+      });
+    }
+    return item;
+  }
+
+  private topUp(): void {
+    const want = this.getters.length + this.readAhead - this.buffer.length - this.requested;
+    if (want > 0) {
+      this.requested += want;
+      this.connection().send(op(WANT, want));
+    }
+  }
+
+  async get(timeoutMs: number | undefined): Promise<Buffer> {
+    const link = this.connection();
+    const ready = this.buffer.shift();
+    if (ready) {
+      const item = this.handOut(ready);
+      this.topUp();
+      return item;
+    }
+    this.busy(1);
+    const p = wait(this.getters, timeoutMs, () => new Empty(), () => this.busy(-1));
+    this.topUp();
+    try {
+      return await p;
+    } catch (error) {
+      if (error instanceof Empty && this.getters.length === 0 && this.requested > this.buffer.length) {
+        // Nobody waits here any more: let the owner give those items to others.
+        link.send(op(CANCEL, this.requested));
+      }
+      throw error;
+    }
+  }
+
+  async getNowait(): Promise<Buffer> {
+    const ready = this.buffer.shift();
+    if (ready) return this.handOut(ready);
+    const link = this.connection();
+    this.busy(1);
+    const p = wait<Buffer | undefined>(this.nowaiters, undefined, () => new Empty(), () => this.busy(-1));
+    link.send(OP(NOWAIT));
+    const item = await p;
+    if (!item) throw new Empty();
+    return item;
+  }
+
+  put(item: Buffer, timeoutMs: number | undefined, block: boolean): Promise<void> | void {
+    const link = this.connection();
+    if (this.ref.maxsize <= 0) {
+      link.send([OP(PUT), item]);
+      return;
+    }
+    if (this.credits > 0 && this.putters.length === 0) {
+      this.credits--;
+      link.send([OP(PUT), item]);
+      this.scheduleReturn();
+      return;
+    }
+    if (!block) {
+      // Only the owner knows whether there is room: ask it for one place, and fail if there is none.
+      this.busy(1);
+      const p = wait(this.tryPutters, undefined, () => new Full(), () => this.busy(-1));
+      this.tryPutters[this.tryPutters.length - 1].item = item;
+      link.send(op(TRY_CREDIT, 1));
+      return p;
+    }
+    this.busy(1);
+    const p = wait(this.putters as Array<Waiter<void>>, timeoutMs, () => new Full(), () => this.busy(-1));
+    (this.putters[this.putters.length - 1] as { item?: Buffer }).item = item;
+    const need = this.putters.length - this.creditsRequested;
+    if (need > 0) {
+      this.creditsRequested += need;
+      link.send(op(CREDIT, need));
+    }
+    return p;
+  }
+
+  private scheduleReturn(): void {
+    if (this.returnScheduled) return;
+    this.returnScheduled = true;
+    setImmediate(() => {
+      this.returnScheduled = false;
+      if (this.credits > 0 && this.putters.length === 0 && this.link) {
+        this.link.send(op(RETURN, this.credits));
+        this.credits = 0;
+      }
+    }).unref();
+  }
+
+  taskDone(): void {
+    this.connection().send(op(TASK_DONE, 1));
+  }
+
+  join(): Promise<void> {
+    const link = this.connection();
+    this.busy(1);
+    const p = wait(this.joiners, undefined, () => new Error('unreachable'), () => this.busy(-1));
+    link.send(OP(JOIN));
+    return p;
+  }
+
+  blockedGetters(): number {
+    return this.getters.length;
+  }
+
+  close(): Promise<void> {
+    const link = this.link;
+    this.error = new ValueError(`${this.ref.kind} is closed`);
+    this.link = undefined;
+    if (!link) return Promise.resolve();
+    return link.flushed().then(() => link.close());
+  }
+}

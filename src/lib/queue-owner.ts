@@ -1,0 +1,287 @@
+// The owner's side of a queue: it keeps the items, hands them to local getters and to remote
+// consumers within their read-ahead window, admits remote producers to a bounded queue with
+// credits, takes back what a departed consumer had not handed out, and publishes the depth.
+import { Fifo } from './fifo';
+import { type Link, serve } from './link';
+import { observed, report } from './observer/reporter';
+import {
+  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_DEPTH, L_FIRST_CONSUMER, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef, type Waiter,
+} from './queue-protocol';
+import type { SharedMemory } from './shared-memory';
+
+interface Consumer { slot: number; window: number; inflight: Buffer[]; acked: number }
+interface Producer { credits: number }
+
+export class QueueCore {
+  readonly items = new Fifo<Buffer>();
+  bytes = 0;
+  readonly localGetters: Array<Waiter<Buffer>> = [];
+  readonly localPutters: Array<Waiter<void> & { item: Buffer }> = [];
+  readonly consumers = new Map<Link, Consumer>();
+  readonly producers = new Map<Link, Producer>();
+  readonly creditWaiters: Array<{ link: Link; n: number }> = [];
+  readonly joinWaiters: Array<() => void> = [];
+  private nextSlot = L_FIRST_CONSUMER;
+  unfinished = 0;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private ledgerDirty = false;
+
+  constructor(readonly ref: QueueRef, readonly ledger: SharedMemory) {
+    ref.address = serve(ref.id, (link) => this.accept(link));
+  }
+
+  private inflightCount(): number {
+    let n = 0;
+    for (const c of this.consumers.values()) n += c.inflight.length;
+    return n;
+  }
+
+  private outstandingCredits(): number {
+    let n = 0;
+    for (const p of this.producers.values()) n += p.credits;
+    return n;
+  }
+
+  /** Free places for a bounded queue (Infinity when unbounded). */
+  available(): number {
+    if (this.ref.maxsize <= 0) return Infinity;
+    return this.ref.maxsize - this.items.length - this.inflightCount() - this.outstandingCredits();
+  }
+
+  depth(): number {
+    return this.items.length + this.inflightCount();
+  }
+
+  /** Adds an item and hands it to whoever waits: a local get, else a remote consumer with room. */
+  add(item: Buffer): void {
+    if (this.ref.kind === 'JoinableQueue') this.unfinished++;
+    const getter = this.localGetters.shift();
+    if (getter) {
+      getter.resolve(item);
+    } else if (!this.sendToConsumer(item)) {
+      this.items.push(item);
+      this.bytes += item.length;
+    }
+    this.changed();
+  }
+
+  private sendToConsumer(item: Buffer): boolean {
+    for (const [link, c] of this.consumers) {
+      if (c.window > 0) {
+        c.window--;
+        c.inflight.push(item);
+        link.send([OP(ITEM), item]);
+        // Rotate so that consumers take turns.
+        this.consumers.delete(link);
+        this.consumers.set(link, c);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Hands queued items to whoever waits for one. */
+  private dispatch(): void {
+    while (this.items.length) {
+      const getter = this.localGetters.shift();
+      const item = this.items.shift()!;
+      this.bytes -= item.length;
+      if (getter) getter.resolve(item);
+      else if (!this.sendToConsumer(item)) {
+        this.items.unshiftAll([item]);
+        this.bytes += item.length;
+        return;
+      }
+    }
+  }
+
+  take(): Buffer | undefined {
+    const item = this.items.shift();
+    if (item) {
+      this.bytes -= item.length;
+      this.freed();
+      this.changed();
+    }
+    return item;
+  }
+
+  /** Room was made: admit waiting local putters and remote credit requests, in order. */
+  freed(): void {
+    while (this.localPutters.length && this.available() > 0) {
+      const putter = this.localPutters.shift()!;
+      this.add(putter.item);
+      putter.resolve();
+    }
+    while (this.creditWaiters.length && this.available() > 0) {
+      const w = this.creditWaiters[0];
+      const producer = this.producers.get(w.link);
+      if (!producer || w.link.closed) {
+        this.creditWaiters.shift();
+        continue;
+      }
+      const n = Math.min(w.n, this.available());
+      producer.credits += n;
+      w.n -= n;
+      w.link.send(op(GRANT, n));
+      if (w.n === 0) this.creditWaiters.shift();
+    }
+  }
+
+  taskDone(n: number): string | undefined {
+    if (n > this.unfinished) return 'task_done() called too many times';
+    this.unfinished -= n;
+    if (this.unfinished === 0) for (const wake of this.joinWaiters.splice(0)) wake();
+    this.changed();
+    return undefined;
+  }
+
+  private accept(link: Link): void {
+    link.handle((body) => this.onFrame(link, body), () => this.onClose(link));
+  }
+
+  private consumer(link: Link): Consumer {
+    let c = this.consumers.get(link);
+    if (!c) {
+      c = { slot: this.nextSlot, window: 0, inflight: [], acked: 0 };
+      this.nextSlot += 2;
+      this.ledger.setFloat64(c.slot, 0);
+      this.ledger.setFloat64(c.slot + 1, 0);
+      this.ledger.setFloat64(L_SLOTS, (this.nextSlot - L_FIRST_CONSUMER) / 2);
+      this.consumers.set(link, c);
+      link.send(op(SLOT, c.slot));
+    }
+    return c;
+  }
+
+  private onFrame(link: Link, body: Buffer): void {
+    switch (body[0]) {
+      case PUT: {
+        const producer = this.producers.get(link);
+        if (producer && this.ref.maxsize > 0) producer.credits = Math.max(0, producer.credits - 1);
+        this.add(body.subarray(1));
+        break;
+      }
+      case WANT: {
+        const c = this.consumer(link);
+        c.window += body.readUInt32LE(1);
+        let item: Buffer | undefined;
+        while (c.window > 0 && (item = this.items.shift())) {
+          this.bytes -= item.length;
+          c.window--;
+          c.inflight.push(item);
+          link.send([OP(ITEM), item]);
+        }
+        this.changed();
+        break;
+      }
+      case CANCEL: {
+        const c = this.consumer(link);
+        c.window = Math.max(0, c.window - body.readUInt32LE(1));
+        break;
+      }
+      case TAKEN: {
+        const c = this.consumer(link);
+        const n = body.readUInt32LE(1);
+        c.inflight.splice(0, n);
+        c.acked += n;
+        this.ledger.setFloat64(c.slot + 1, c.acked);
+        this.ledger.setFloat64(L_DEPTH, this.depth());
+        this.freed();
+        this.changed();
+        break;
+      }
+      case NOWAIT: {
+        const c = this.consumer(link);
+        const item = this.items.shift();
+        if (item) {
+          this.bytes -= item.length;
+          c.inflight.push(item);
+          link.send([OP(NOWAIT_ITEM), item]);
+          this.changed();
+        } else {
+          link.send(OP(EMPTY));
+        }
+        break;
+      }
+      case TRY_CREDIT: {
+        const producer = this.producers.get(link) ?? { credits: 0 };
+        this.producers.set(link, producer);
+        const granted = this.creditWaiters.length === 0 && this.available() > 0 ? 1 : 0;
+        producer.credits += granted;
+        link.send(op(TRY_GRANT, granted));
+        break;
+      }
+      case CREDIT: {
+        if (!this.producers.has(link)) this.producers.set(link, { credits: 0 });
+        this.creditWaiters.push({ link, n: body.readUInt32LE(1) });
+        this.freed();
+        break;
+      }
+      case RETURN: {
+        const producer = this.producers.get(link);
+        if (producer) producer.credits = Math.max(0, producer.credits - body.readUInt32LE(1));
+        this.freed();
+        break;
+      }
+      case TASK_DONE: {
+        const error = this.taskDone(body.readUInt32LE(1));
+        if (error) link.send([OP(ERROR), Buffer.from(error)]);
+        break;
+      }
+      case JOIN: {
+        if (this.unfinished === 0) link.send(OP(JOINED));
+        else this.joinWaiters.push(() => link.send(OP(JOINED)));
+        break;
+      }
+    }
+  }
+
+  /** A client went away (closed, exited or was killed): take back what it had not handed out. */
+  private onClose(link: Link): void {
+    const c = this.consumers.get(link);
+    if (c) {
+      this.consumers.delete(link);
+      const handed = this.ledger.getFloat64(c.slot);
+      const keep = c.inflight.slice(Math.max(0, handed - c.acked));
+      if (keep.length) {
+        this.items.unshiftAll(keep);
+        for (const item of keep) this.bytes += item.length;
+        this.dispatch();
+      }
+      this.ledger.setFloat64(c.slot + 1, handed);
+      this.ledger.setFloat64(L_DEPTH, this.depth());
+    }
+    this.producers.delete(link);
+    this.freed();
+    this.changed();
+  }
+
+  /** Publishes depth to the ledger (for qsize() elsewhere) and to an observer, at most once per tick / 100 ms. */
+  changed(): void {
+    if (!this.ledgerDirty) {
+      this.ledgerDirty = true;
+      setImmediate(() => {
+        this.ledgerDirty = false;
+        this.ledger.setFloat64(L_DEPTH, this.depth());
+        this.ledger.setFloat64(L_UNFINISHED, this.unfinished);
+      }).unref();
+    }
+    if (this.reportTimer || !observed()) return;
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      this.report();
+    }, 100);
+    this.reportTimer.unref();
+  }
+
+  report(closed = false): void {
+    let getters = this.localGetters.length;
+    for (const c of this.consumers.values()) getters += c.window > 0 ? 1 : 0;
+    report({
+      t: 'queue', id: this.ref.id, pid: process.pid, kind: this.ref.kind, depth: this.depth(), bytes: this.bytes,
+      getters, putters: this.localPutters.length + this.creditWaiters.length, maxsize: this.ref.maxsize,
+      ...(closed ? { closed } : {}), time: Date.now(),
+    });
+  }
+}
