@@ -117,7 +117,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
         if (q) {
           item.description = describeQueue(q);
           const full = q.maxsize > 0 && q.depth >= q.maxsize;
-          item.iconPath = new vscode.ThemeIcon('inbox', new vscode.ThemeColor(q.final ? 'disabledForeground' : full ? 'charts.orange' : q.depth > 0 ? 'charts.blue' : 'disabledForeground'));
+          item.iconPath = new vscode.ThemeIcon(q.kind === 'Pipe' ? 'arrow-swap' : 'inbox', new vscode.ThemeColor(q.final ? 'disabledForeground' : full ? 'charts.orange' : q.depth > 0 ? 'charts.blue' : 'disabledForeground'));
           item.tooltip = new vscode.MarkdownString(
             `**${q.kind}** \`${q.id}\`\n\n| | |\n|---|---|\n| depth | ${q.depth}${q.maxsize ? ` of ${q.maxsize}` : ' (unbounded)'} |\n` +
             `| peak | ${q.peak} |\n| bytes | ${formatBytes(q.bytes)} |\n| blocked get() | ${q.getters} |\n| blocked put() | ${q.putters} |\n` +
