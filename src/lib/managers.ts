@@ -15,7 +15,7 @@ import { Queue } from './queues';
 import { REDUCE, registerKind, type Reduced } from './reduction';
 import { RpcClient, attachRpc, type Caller, type RpcTarget } from './rpc';
 import { SharedMemory } from './shared-memory';
-import { makeCore } from './synchronize';
+import { makeCore } from './sync-owner';
 
 export type Address = string | { host: string; port: number };
 
