@@ -1,7 +1,8 @@
 // A program to watch with `multiproc run --watch` or VS Code's Processes view: a producer fills a
 // bounded Queue faster than two consumers drain it, a Pool squares numbers, one child finishes
-// on its own after a few seconds and one idles long enough to be terminated by hand.
-import { Pool, Process, Queue, currentProcess, isMainProcess } from 'multiproc';
+// on its own after a few seconds and says so over a Pipe, and one idles long enough to be
+// terminated by hand.
+import { type Connection, EOFError, Pipe, Pool, Process, Queue, currentProcess, isMainProcess } from 'multiproc';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Every pause is scaled by MULTIPROC_DEMO_PACE (default 1): tests slow it down to look at it. */
@@ -33,8 +34,9 @@ export async function square(n: number): Promise<number> {
   return n * n;
 }
 
-export async function finisher(): Promise<void> {
+export async function finisher(done: Connection): Promise<void> {
   await sleep(4000 * pace);
+  done.send(`${currentProcess().name} finished`);
   console.log('finisher done');
 }
 
@@ -45,20 +47,28 @@ export async function idler(): Promise<void> {
 
 async function main(): Promise<void> {
   const q = new Queue<number | null>(5);
+  const [doneRx, doneTx] = Pipe(false);
   const consumers = [1, 2].map((i) => new Process({ target: consumer, args: [q], name: `consumer-${i}` }));
   const children = [
     new Process({ target: producer, args: [q, consumers.length], name: 'producer' }),
     ...consumers,
-    new Process({ target: finisher, name: 'finisher' }),
+    new Process({ target: finisher, args: [doneTx], name: 'finisher' }),
     new Process({ target: idler, name: 'idler' }),
   ];
   for (const p of children) p.start();
+  doneTx.close(); // the finisher holds the sending end now
 
   const pool = new Pool(2);
   const squares = await pool.map(square, [1, 2, 3, 4, 5, 6, 7, 8]);
   console.log(`squares: ${squares.join(' ')}`);
   pool.close();
   await pool.join();
+  try {
+    console.log(`over the pipe: ${await doneRx.recv()}`);
+  } catch (error) {
+    // the finisher was ended before it could say so
+    if (!(error instanceof EOFError)) throw error;
+  }
 
   for (const p of children) await p.join();
   console.log(`exit codes: ${children.map((p) => `${p.name}=${p.exitCode}`).join(' ')}`);
