@@ -176,6 +176,30 @@ suite('run and watch (issue 6)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a program in a folder without node_modules imports multiproc from the extension', async function () {
+    this.timeout(30_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
+    const file = path.join(dir, 'standalone.ts');
+    fs.writeFileSync(file, [
+      "import { Process, isMainProcess } from 'multiproc';",
+      'export function child(n: number): void { console.log(`child ${n}`); }',
+      'if (isMainProcess()) {',
+      '  const p = new Process({ target: child, args: [7] });',
+      '  p.start();',
+      '  await p.join();',
+      '  console.log(`exit code ${p.exitCode}`);',
+      '}',
+      '',
+    ].join('\n'));
+    const run = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(file))) as Run;
+    await run.whenExited();
+    assert.equal(run.model.failure, undefined, run.outputTail);
+    assert.match(run.outputTail, /^\[Process-1\] child 7$/m);
+    assert.match(run.outputTail, /^\[MainProcess\] exit code 0$/m);
+    assert.deepEqual(run.model.exitTable().map((r) => [r.name, r.exitCode]), [['MainProcess', 0], ['Process-1', 0]]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('a program without the library: its OS tree; Re-run, Copy PID from the palette, Kill, Terminate tree, Clear finished', async function () {
     this.timeout(60_000);
     const a = await api();
