@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { abnormal, formatDuration, formatExit, formatExitTable, type ExitRow, type ProcessInfo } from '../lib/observer/model';
 import { registerCommands } from './commands';
 import { ProcessModel, type ProcessNode } from './processModel';
-import { NODE_SCHEME, ProcessTreeProvider } from './processTree';
+import { ProcessTreeProvider } from './processTree';
 import { Run, signal } from './runs';
 
 export const PROCESSES_VIEW = 'multiproc.processes';
@@ -249,4 +249,3 @@ export function deactivate(): void {
   // everything is disposed through context.subscriptions
 }
 
-export { NODE_SCHEME };
