@@ -92,46 +92,85 @@ function lockFrom(option: SharedOptions['lock']): Lock | RLock | null {
 
 interface SharedRef { path: string; typecode: string; length: number; lock: Lock | RLock | null }
 
-export class Value<T extends Scalar = number> {
-  readonly #memory: SharedMemory;
-  readonly #codec: Codec;
-  readonly #ref: SharedRef;
+/** The shared memory behind a Value or an Array: `length` elements of one type code. */
+class Cells {
+  readonly codec: Codec;
+  readonly memory: SharedMemory;
+  readonly ref: SharedRef;
   readonly #scratch: Buffer;
 
-  constructor(typecode: string, init?: NoInfer<T>, options: SharedOptions = {}) {
+  /** New cells, or (while `adopting` is set) the cells of a Value or Array received from another process. */
+  constructor(typecode: string, length: number, lock: SharedOptions['lock'], stem: string) {
     const { code, codec } = codecFor(typecode);
-    this.#codec = codec;
+    this.codec = codec;
     this.#scratch = Buffer.alloc(codec.size);
     const shared = adopting;
     adopting = undefined;
     if (shared) {
-      this.#ref = shared;
-      this.#memory = SharedMemory.open(shared.path);
+      this.ref = shared;
+      this.memory = SharedMemory.open(shared.path);
     } else {
-      this.#memory = SharedMemory.create('value', codec.size);
-      this.#ref = { path: this.#memory.path, typecode: code, length: 1, lock: lockFrom(options.lock) };
-      this.value = (init ?? codec.zero) as T;
+      this.memory = SharedMemory.create(stem, Math.max(1, length * codec.size));
+      this.ref = { path: this.memory.path, typecode: code, length, lock: lockFrom(lock) };
     }
   }
 
+  get(i: number): Scalar {
+    this.memory.read(this.#scratch, i * this.codec.size);
+    return this.codec.read(this.#scratch, 0);
+  }
+
+  set(i: number, value: Scalar): void {
+    this.codec.write(this.#scratch, 0, value);
+    this.memory.write(this.#scratch, i * this.codec.size);
+  }
+
+  /** Reads every element with one system call. */
+  getAll(): Scalar[] {
+    const size = this.codec.size;
+    const all = Buffer.alloc(this.ref.length * size);
+    this.memory.read(all, 0);
+    return Array.from({ length: this.ref.length }, (_, i) => this.codec.read(all, i * size));
+  }
+
+  /** Writes every element with one system call. */
+  setAll(values: Scalar[]): void {
+    const size = this.codec.size;
+    const all = Buffer.alloc(values.length * size);
+    values.forEach((v, i) => this.codec.write(all, i * size, v));
+    this.memory.write(all, 0);
+  }
+
+  lock(what: string): Lock | RLock {
+    if (!this.ref.lock) throw new ValueError(`this ${what} was made with lock: false and has no lock`);
+    return this.ref.lock;
+  }
+}
+
+export class Value<T extends Scalar = number> {
+  readonly #cells: Cells;
+
+  constructor(typecode: string, init?: NoInfer<T>, options: SharedOptions = {}) {
+    const adopted = adopting !== undefined;
+    this.#cells = new Cells(typecode, 1, options.lock, 'value');
+    if (!adopted) this.value = (init ?? this.#cells.codec.zero) as T;
+  }
+
   get value(): T {
-    this.#memory.read(this.#scratch, 0);
-    return this.#codec.read(this.#scratch, 0) as T;
+    return this.#cells.get(0) as T;
   }
 
   set value(v: T) {
-    this.#codec.write(this.#scratch, 0, v);
-    this.#memory.write(this.#scratch, 0);
+    this.#cells.set(0, v);
   }
 
   get typecode(): string {
-    return this.#ref.typecode;
+    return this.#cells.ref.typecode;
   }
 
-  /** The lock that guards the value (an RLock unless another was given); null when made with `lock: false`. */
+  /** The lock that guards the value (an RLock unless another was given); an error when made with `lock: false`. */
   getLock(): Lock | RLock {
-    if (!this.#ref.lock) throw new ValueError("this Value was made with lock: false and has no lock");
-    return this.#ref.lock;
+    return this.#cells.lock('Value');
   }
 
   getObj(): this {
@@ -139,39 +178,26 @@ export class Value<T extends Scalar = number> {
   }
 
   [REDUCE](): Reduced {
-    return { kind: 'Value', state: this.#ref };
+    return { kind: 'Value', state: this.#cells.ref };
   }
 
   [inspect.custom](): string {
-    return `<Value('${this.#ref.typecode}', ${String(this.value)})>`;
+    return `<Value('${this.typecode}', ${String(this.value)})>`;
   }
 }
 
 /** A fixed-length array of numbers shared by every process; index it as `arr[i]` or with get/set. */
 export class SharedArray<T extends Scalar = number> {
-  readonly #memory: SharedMemory;
-  readonly #codec: Codec;
-  readonly #ref: SharedRef;
-  readonly #scratch: Buffer;
+  readonly #cells: Cells;
   [index: number]: T;
 
   constructor(typecode: string, sizeOrInit: number | Iterable<NoInfer<T>>, options: SharedOptions = {}) {
-    const { code, codec } = codecFor(typecode);
-    this.#codec = codec;
-    this.#scratch = Buffer.alloc(codec.size);
-    const shared = adopting;
-    adopting = undefined;
-    if (shared) {
-      this.#ref = shared;
-      this.#memory = SharedMemory.open(shared.path);
-    } else {
-      const init = typeof sizeOrInit === 'number' ? null : [...sizeOrInit];
-      const length = init ? init.length : sizeOrInit as number;
-      if (!Number.isInteger(length) || length < 0) throw new ValueError(`array size must be a non-negative integer, not ${inspect(sizeOrInit)}`);
-      this.#memory = SharedMemory.create('array', Math.max(1, length * codec.size));
-      this.#ref = { path: this.#memory.path, typecode: code, length, lock: lockFrom(options.lock) };
-      if (init) this.setAll(init);
-    }
+    const adopted = adopting !== undefined;
+    const init = typeof sizeOrInit === 'number' ? null : [...sizeOrInit];
+    const length = init ? init.length : sizeOrInit as number;
+    if (!adopted && (!Number.isInteger(length) || length < 0)) throw new ValueError(`array size must be a non-negative integer, not ${inspect(sizeOrInit)}`);
+    this.#cells = new Cells(typecode, length, options.lock, 'array');
+    if (init && !adopted) this.setAll(init);
     // Indexing (`arr[i]`) goes through the shared memory.
     return new Proxy(this, {
       // Accessors and methods run on the target itself, whose private fields the proxy lacks.
@@ -191,48 +217,38 @@ export class SharedArray<T extends Scalar = number> {
   }
 
   get length(): number {
-    return this.#ref.length;
+    return this.#cells.ref.length;
   }
 
   get typecode(): string {
-    return this.#ref.typecode;
+    return this.#cells.ref.typecode;
   }
 
   #check(index: number): number {
     if (!Number.isInteger(index)) throw new TypeError(`array index must be an integer, not ${inspect(index)}`);
-    const i = index < 0 ? this.#ref.length + index : index;
-    if (i < 0 || i >= this.#ref.length) throw new RangeError(`array index ${index} out of range (length ${this.#ref.length})`);
+    const i = index < 0 ? this.length + index : index;
+    if (i < 0 || i >= this.length) throw new RangeError(`array index ${index} out of range (length ${this.length})`);
     return i;
   }
 
   get(index: number): T {
-    const i = this.#check(index);
-    this.#memory.read(this.#scratch, i * this.#codec.size);
-    return this.#codec.read(this.#scratch, 0) as T;
+    return this.#cells.get(this.#check(index)) as T;
   }
 
   set(index: number, value: T): void {
-    const i = this.#check(index);
-    this.#codec.write(this.#scratch, 0, value);
-    this.#memory.write(this.#scratch, i * this.#codec.size);
+    this.#cells.set(this.#check(index), value);
   }
 
   /** Reads every element with one system call. */
   toArray(): T[] {
-    const size = this.#codec.size;
-    const all = Buffer.alloc(this.#ref.length * size);
-    this.#memory.read(all, 0);
-    return Array.from({ length: this.#ref.length }, (_, i) => this.#codec.read(all, i * size) as T);
+    return this.#cells.getAll() as T[];
   }
 
   /** Writes every element with one system call. */
   setAll(values: Iterable<T>): void {
     const list = [...values];
-    if (list.length !== this.#ref.length) throw new ValueError(`expected ${this.#ref.length} values, got ${list.length}`);
-    const size = this.#codec.size;
-    const all = Buffer.alloc(list.length * size);
-    list.forEach((v, i) => this.#codec.write(all, i * size, v));
-    this.#memory.write(all, 0);
+    if (list.length !== this.length) throw new ValueError(`expected ${this.length} values, got ${list.length}`);
+    this.#cells.setAll(list);
   }
 
   [Symbol.iterator](): Iterator<T> {
@@ -240,8 +256,7 @@ export class SharedArray<T extends Scalar = number> {
   }
 
   getLock(): Lock | RLock {
-    if (!this.#ref.lock) throw new ValueError("this Array was made with lock: false and has no lock");
-    return this.#ref.lock;
+    return this.#cells.lock('Array');
   }
 
   getObj(): this {
@@ -249,11 +264,11 @@ export class SharedArray<T extends Scalar = number> {
   }
 
   [REDUCE](): Reduced {
-    return { kind: 'Array', state: this.#ref };
+    return { kind: 'Array', state: this.#cells.ref };
   }
 
   [inspect.custom](): string {
-    return `<Array('${this.#ref.typecode}', [${this.toArray().map(String).join(', ')}])>`;
+    return `<Array('${this.typecode}', [${this.toArray().map(String).join(', ')}])>`;
   }
 }
 
