@@ -7,3 +7,8 @@ export function rssMiB(pid?: number | 'self'): number;
 export function pssMiB(pid?: number | 'self'): number;
 export function sleep(ms: number): Promise<void>;
 export function waitForFiles(files: string[], timeoutMs?: number): Promise<void>;
+export function monoMs(): number;
+export function writeNumber(file: string, value: number): void;
+export function readNumber(file: string): number;
+export function waitForFile(file: string, timeoutMs?: number): Promise<void>;
+export function median(values: number[]): number;

@@ -51,3 +51,36 @@ export async function waitForFiles(files, timeoutMs = 30000) {
     await sleep(2);
   }
 }
+
+/**
+ * A clock shared by every process of the machine (CLOCK_MONOTONIC, as Python's time.monotonic),
+ * in ms: a producer's start and a consumer's end, taken in two processes, can be subtracted.
+ */
+export function monoMs() {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** Writes a number to a file (a child hands a timestamp to the main process this way). */
+export function writeNumber(file, value) {
+  writeFileSync(file, String(value));
+}
+
+export function readNumber(file) {
+  return Number(readFileSync(file, 'utf8'));
+}
+
+/** Waits for a file, polling every 0.5 ms (a start signal: its latency is not in the timed part). */
+export async function waitForFile(file, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${file}`);
+    await new Promise((resolve) => setTimeout(resolve, 0.5));
+  }
+}
+
+/** The median of some numbers. */
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

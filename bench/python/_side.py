@@ -45,3 +45,37 @@ def wait_for_files(files, timeout=30.0):
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {files}")
         time.sleep(0.002)
+
+
+def mono_ms():
+    """CLOCK_MONOTONIC in ms, shared by every process (as the JavaScript sides' monoMs)."""
+    return time.monotonic_ns() / 1e6
+
+
+def write_number(path, value):
+    with open(path, "w") as f:
+        f.write(repr(value))
+
+
+def read_number(path):
+    with open(path) as f:
+        return float(f.read())
+
+
+def touch(path):
+    open(path, "w").close()
+
+
+def wait_for_file(path, timeout=60.0):
+    """A start signal, polled every 0.5 ms (its latency is not in the timed part)."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {path}")
+        time.sleep(0.0005)
+
+
+def median(values):
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2

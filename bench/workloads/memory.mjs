@@ -1,6 +1,7 @@
 // Memory: RSS of one idle child, and of the main process while 16 idle children run; and the
 // whole tree's PSS (shared pages split between sharers, so fork's copy-on-write pages count once).
 export default {
+  order: 2,
   title: 'Memory',
   envs: ['asis'],
   sides: {
@@ -10,7 +11,7 @@ export default {
     node: 'node/memory.mjs',
   },
   params: {
-    quick: { rounds: 2, n: 16, settleMs: 300 },
+    quick: { rounds: 1, n: 16, settleMs: 300 },
     full: { rounds: 4, n: 16, settleMs: 500 },
   },
   rows: [

@@ -3,6 +3,7 @@
 const bareTarget = { vs: 'bare', max: 1.0, text: 'cold ≤ 1.0× bare `node -e 0`' };
 
 export default {
+  order: 1,
   title: 'Process start+join of a no-op',
   envs: ['asis', 'unset'],
   sides: {
@@ -12,8 +13,8 @@ export default {
     node: 'node/process-start.mjs',
   },
   params: {
-    quick: { rounds: 3, one: 3, many: 1, n: 16 },
-    full: { rounds: 10, one: 5, many: 2, n: 16 },
+    quick: { rounds: 2, one: 2, many: 1, n: 16 },
+    full: { rounds: 8, one: 5, many: 2, n: 16 },
   },
   // metric: the side's sample name; node: the raw Node column's; bare: the ratio's denominator.
   rows: [
