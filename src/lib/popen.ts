@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ProcessError } from './errors';
 
 export interface Popen {
   readonly pid: number;
@@ -55,11 +56,17 @@ export function signalNumber(signal: NodeJS.Signals): number {
 export const SPARE_MARK = '--multiproc-spare';
 
 function launch(env: NodeJS.ProcessEnv, asSpare: boolean): ChildProcess {
-  return spawn(process.execPath, [...childExecArgv(process.execArgv), CHILD_ENTRY, ...(asSpare ? [SPARE_MARK] : []), ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [...childExecArgv(process.execArgv), CHILD_ENTRY, ...(asSpare ? [SPARE_MARK] : []), ...process.argv.slice(2)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
     env,
   });
+  if (child.pid === undefined) {
+    // The system refused the process (EAGAIN, EMFILE…); Node says why only on the next tick, so say it here, at start(), as Python does.
+    child.on('error', () => {});
+    throw new ProcessError(`could not start a child process with ${process.execPath}: the system refused it (too many processes or open files?)`);
+  }
+  return child;
 }
 
 // A warm spare, as Python's forkserver: once a program has started one process, another node is
@@ -87,7 +94,12 @@ function prepareSpare(env: NodeJS.ProcessEnv): void {
   if (spare || process.env.MULTIPROC_WARM_SPARE === '0') return;
   setImmediate(() => {
     if (spare) return;
-    const child = launch(env, true);
+    let child: ChildProcess;
+    try {
+      child = launch(env, true);
+    } catch {
+      return; // a spare is only an optimisation
+    }
     const s: Spare = { child, key: spareKey(env), dead: false };
     // A spare must never keep the program alive; it ends with it.
     child.unref();
@@ -124,11 +136,8 @@ export class SpawnPopen implements Popen {
         resolve(this.returncode);
       });
     });
-    // A spawn that fails (no such executable, EAGAIN) reports through 'error' and never 'exit'.
-    this.child.once('error', (err) => {
-      if (this.returncode === null && this.child.pid === undefined) {
-        process.emitWarning(`multiproc: could not start a child process: ${err.message}`);
-      }
+    this.child.on('error', () => {
+      // A failed send after the child died; its exit is reported through 'exit'.
     });
     this.child.on('message', () => {
       // Reserved for later protocol messages; bootstrap is one-way.
