@@ -54,6 +54,8 @@ if (!fs.existsSync(settings)) {
     'update.mode': 'none',
     'telemetry.telemetryLevel': 'off',
     'security.workspace.trust.enabled': false,
+    // examples/ sits inside the repository: no prompt to open the parent repository.
+    'git.openRepositoryInParentFolders': 'never',
   }, null, 2));
 }
 const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
