@@ -161,6 +161,10 @@ suite('run and watch (issue 6)', () => {
     assert.match(noNode.model.failure ?? '', /"multiproc-no-such-node" was not found/);
     await setting('nodePath', undefined);
 
+    const missing = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(path.join(os.tmpdir(), 'multiproc-no-such-program.ts')))) as Run;
+    assert.equal(missing.model.state, 'failed');
+    assert.match(missing.model.failure ?? '', /^cannot run .*multiproc-no-such-program\.ts: no such file$/);
+
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
     const bad = path.join(dir, 'broken.ts');
     fs.writeFileSync(bad, "import { isMainProcess } from 'multiproc';\nconst x: number = ;\nconsole.log(isMainProcess(), x);\n");
