@@ -115,6 +115,13 @@ export class Run implements vscode.Disposable {
       // an Electron extension host passes this on; the program's node must not run as Electron
       ELECTRON_RUN_AS_NODE: undefined,
     };
+    // Desktop VS Code with no `node` on PATH and no setting: VS Code's own Electron runs the
+    // program as Node (children inherit both its executable and the variable), said in the output.
+    if (settings.nodePath === 'node' && process.versions.electron && !onPath('node')) {
+      settings.nodePath = process.execPath;
+      env.ELECTRON_RUN_AS_NODE = '1';
+      this.append(`[multiproc] no \`node\` on PATH: running with VS Code's own runtime (Node ${process.versions.node}); set multiproc.nodePath to choose a Node.js\n`);
+    }
     this.append(`$ ${settings.nodePath} ${[file, ...settings.programArgs].join(' ')}\n`);
     let child: ChildProcess;
     try {
@@ -216,6 +223,12 @@ export class Run implements vscode.Disposable {
     this.model.dispose();
     this.output.dispose();
   }
+}
+
+/** True when an executable of this name is in a directory of PATH. */
+function onPath(name: string): boolean {
+  const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE').split(';') : [''];
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && exts.some((ext) => existsSync(path.join(dir, name + ext))));
 }
 
 /** Sends a signal; false when the process is already gone. */
