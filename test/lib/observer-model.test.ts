@@ -46,8 +46,8 @@ describe('observer model', () => {
     assert.equal(formatExit(p), 'exit \u221215 SIGTERM');
     assert.equal(m.failed, true);
     assert.match(describeProcess(p), /^exit −15 SIGTERM · 2\.4 s · pid 102$/);
-    m.apply({ t: 'queue', id: 'q1', pid: 100, kind: 'Queue', depth: 2, bytes: 20, getters: 0, putters: 0, maxsize: 5, time: 3600 });
-    assert.equal(describeQueue(m.queue('q1')!), 'depth 2/5');
+    m.apply({ t: 'queue', id: 'q1', pid: 100, kind: 'Queue', depth: 2, bytes: 20, getters: 0, putters: 1, maxsize: 5, time: 3600 });
+    assert.equal(describeQueue(m.queue('q1')!), 'depth 2/5 · 1 putter blocked');
     m.mainExited(0, null);
     assert.equal(describeQueue(m.queue('q1')!), 'last seen depth 2/5 · owner ended', 'a queue whose owner ended is not shown as current');
     const rows = m.exitTable();

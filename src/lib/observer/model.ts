@@ -498,8 +498,9 @@ export function describeProcess(p: ProcessInfo, now = Date.now()): string {
 export function describeQueue(q: QueueInfo): string {
   const parts = [`${q.final ? 'last seen ' : ''}depth ${q.depth}${q.maxsize ? `/${q.maxsize}` : ''}`];
   if (q.peak > q.depth) parts.push(`peak ${q.peak}`);
-  if (q.getters) parts.push(`${q.getters} getter${q.getters === 1 ? '' : 's'} blocked`);
-  if (q.putters) parts.push(`${q.putters} putter${q.putters === 1 ? '' : 's'} blocked`);
+  // nothing waits on a queue whose owner ended, whatever its last report said
+  if (q.getters && !q.final) parts.push(`${q.getters} getter${q.getters === 1 ? '' : 's'} blocked`);
+  if (q.putters && !q.final) parts.push(`${q.putters} putter${q.putters === 1 ? '' : 's'} blocked`);
   if (q.closed) parts.push('closed');
   if (q.final) parts.push('owner ended');
   return parts.join(' · ');
