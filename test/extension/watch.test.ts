@@ -119,6 +119,11 @@ suite('run and watch (issue 6)', () => {
     assert.equal(code, 0, 'join returns the exit code of the finisher');
     await waitFor('the idler terminated', () => run.model.process((idler as { pid: number }).pid)?.state === 'exited', 10_000);
     const idlerItem = a.provider.getTreeItem(idler);
+    const tip = (idlerItem.tooltip as vscode.MarkdownString).value;
+    assert.match(tip, /\| target \| `producer-consumer\.ts#idler` \|/, tip);
+    assert.match(tip, /\| parent \| MainProcess \(pid \d+\) \|/);
+    assert.match(tip, /\| started \| /);
+    assert.match(tip, /```shell\n.*node.*child\.js/, 'the full command line, from the OS');
     assert.match(String(idlerItem.description), /exit −15 SIGTERM/);
     assert.equal((idlerItem.iconPath as vscode.ThemeIcon).id, 'error', 'an abnormal exit is marked as an error');
     const finisherItem = a.provider.getTreeItem(finisher);
