@@ -60,19 +60,21 @@ export class Link {
   /** Resolves once every frame sent so far has been handed to the OS (or the socket is gone). */
   flushed(): Promise<void> {
     const s = this.socket;
-    if (!s.destroyed) this.writer.flush();
-    if (s.destroyed || (s.writableLength === 0 && !s.connecting)) return Promise.resolve();
+    if (s.destroyed) return Promise.resolve();
+    if (!s.writableEnded) this.writer.flush();
+    if (s.writableLength === 0 && !s.connecting) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         s.off('drain', check);
+        s.off('finish', done);
         s.off('close', done);
         resolve();
       };
       const check = () => { if (s.writableLength === 0) done(); };
       s.on('drain', check);
       s.on('close', done);
-      // A zero-length write completes after everything queued before it.
-      s.write(Buffer.alloc(0), check);
+      // An ended socket (close() was called) is flushed when it finishes; one still open, when it drains.
+      if (s.writableEnded) s.on('finish', done);
     });
   }
 

@@ -273,6 +273,8 @@ export class Pool {
     // growing batches, since then the round trip, not the work, would set the pace.
     const took = performance.now() - worker.sentAt;
     worker.window = took < 2 ? Math.min(MAX_WINDOW, worker.window * 2) : 1;
+    // An idle worker starts the next batch of work at one task again.
+    if (worker.inflight.length === 0 && this.#queue.length === 0) worker.window = 1;
     this.#pump();
     const ok = body[5] === 1;
     let value: unknown;
@@ -368,13 +370,15 @@ export class Pool {
     this.#changed();
   }
 
-  /** Sends queued tasks to workers with room in their window. */
+  /** Sends queued tasks to workers with room in their window, no worker more than its share. */
   #pump(): void {
     if (!this.#queue.length) return;
-    for (const worker of this.#workers) {
-      const link = worker.link;
-      if (!link || worker.linkClosed) continue;
-      while (this.#queue.length && worker.inflight.length < worker.window) {
+    const ready = [...this.#workers].filter((w) => w.link && !w.linkClosed);
+    const share = Math.max(1, Math.ceil(this.#queue.length / Math.max(1, ready.length)));
+    for (const worker of ready) {
+      const link = worker.link!;
+      const limit = Math.min(worker.window, worker.inflight.length + share);
+      while (this.#queue.length && worker.inflight.length < limit) {
         if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) break;
         const task = this.#queue.shift()!;
         if (!worker.sentFns.has(task.fnId)) {

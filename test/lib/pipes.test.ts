@@ -38,6 +38,23 @@ describe('Pipe', () => {
     await assert.rejects(x.recv(), EOFError);
   });
 
+  test('a burst of 100,000 messages closed right after is all delivered, then EOF', async () => {
+    const [reader, writer] = Pipe(false);
+    const p = startProcess(ipc.burstThenClose, writer, 100_000);
+    let count = 0;
+    let sum = 0;
+    await assert.rejects(async () => {
+      for (;;) {
+        sum += await reader.recv<number>();
+        count++;
+      }
+    }, EOFError);
+    assert.equal(count, 100_000);
+    assert.equal(sum, (100_000 * 99_999) / 2);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
   test('sendBytes and recvBytes, maxlength, recvBytesInto and BufferTooShort', async () => {
     const [a, b] = Pipe();
     const p = startProcess(ipc.bytesEcho, b);

@@ -87,6 +87,13 @@ describe('Pool', () => {
     await pool.join();
   });
 
+  test('after a run of quick tasks, slow tasks are still shared between the workers', async () => {
+    await using pool = new Pool(2);
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => pool.applyAsync(f.square, [i]).get()));
+    const pids = await pool.map<number>(f.busyPid, Array.from({ length: 8 }, () => 100), 1);
+    assert.equal(new Set(pids).size, 2, `8 tasks of 100 ms ran on ${new Set(pids).size} worker(s)`);
+  });
+
   test('initializer runs in every worker; maxtasksperchild replaces workers without losing tasks', async () => {
     await using pool = new Pool({ processes: 2, initializer: f.init, initargs: ['ready'], maxtasksperchild: 3 });
     const states = await pool.map(f.initState, Array.from({ length: 12 }), 1);
