@@ -276,7 +276,8 @@ async function main() {
     for (const env of w.envs) {
       const S = (side, metric) => stats(samples[w.name]?.[env]?.[side]?.[metric]);
       for (const row of w.rows) {
-        const mp = row.missing ? null : S('multiproc', row.metric);
+        // mpMetric: multiproc's own sample for the row when it differs (the warm-spare start).
+        const mp = row.missing ? null : S('multiproc', row.mpMetric ?? row.metric);
         const pyfork = S('pyfork', row.metric);
         const pyspawn = S('pyspawn', row.metric);
         const node = S('node', row.node);

@@ -1,6 +1,7 @@
 // Node module hooks (module.register): run TypeScript with no build step, resolve the
 // TypeScript spellings of imports, let programs import 'multiproc' without installing it, and
 // register each ES module of the program so that a child can find a target by its export.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile } from './compile';
@@ -32,7 +33,9 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
     if (!NOT_FOUND.has((error as { code?: string }).code ?? '')) throw error;
     const library = process.env.MULTIPROC_LIBRARY;
     if (library && (specifier === 'multiproc' || specifier === 'multiproc/')) {
-      return { url: pathToFileURL(library).href, shortCircuit: true };
+      // An import gets the ESM face of the bundle (see scripts/build.mjs), as the package's exports map says.
+      const esm = library.replace(/index\.js$/, 'index.mjs');
+      return { url: pathToFileURL(context.conditions.includes('import') && existsSync(esm) ? esm : library).href, shortCircuit: true };
     }
     if (/^(\.{1,2}\/|\/|file:)/.test(specifier)) {
       for (const candidate of candidates(specifier)) {
