@@ -1,5 +1,7 @@
 // What runs in a child process: receive what to run from the parent, find the target again
 // in the program's own modules, run it, and exit as Python's Process._bootstrap does.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { context } from './context';
 import { finishChildren } from './exit';
 import { flushLinks } from './link';
@@ -36,6 +38,9 @@ export async function bootstrapChild(): Promise<void> {
   if (process.argv[2] === SPARE_MARK) process.argv.splice(2, 1);
   context.isChild = true;
   context.bootstrapping = true;
+  // The target's module will import the library as an ES module: have it ready (in a warm spare,
+  // while it waits for work).
+  void import(pathToFileURL(path.join(__dirname, 'index.mjs')).href).catch(() => {});
   const boot = await receiveBootstrap();
   Object.assign(context, {
     name: boot.name,
