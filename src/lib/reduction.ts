@@ -113,13 +113,16 @@ function reduceDeep(value: unknown, seen: Map<object, unknown>): unknown {
   seen.set(value, value);
   let copy: unknown = value;
   if (Array.isArray(value)) {
-    value.forEach((item, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      // Arrays of numbers and strings (a map's chunks) are common: skip the call for primitives.
+      if (item === null || (typeof item !== 'object' && typeof item !== 'function')) continue;
       const r = reduceDeep(item, seen);
       if (r !== item) {
         if (copy === value) copy = value.slice();
         (copy as unknown[])[i] = r;
       }
-    });
+    }
   } else if (value instanceof Map) {
     let changed = false;
     const entries: Array<[unknown, unknown]> = [];
