@@ -11,7 +11,7 @@ import { BufferTooShort, EOFError, ValueError } from './errors';
 import { checkSize } from './framing';
 import { hold, release } from './keepalive';
 import { Link, newAddress, trackPending } from './link';
-import { observed, report } from './observer/reporter';
+import { reportSoon } from './observer/reporter';
 import { REDUCE, decodeAsync, decodeBytes, encode, encodeBytes, registerKind, type Reduced } from './reduction';
 
 interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
@@ -150,22 +150,17 @@ export class Connection {
     this.#changed();
   }
 
-  #reportTimer: NodeJS.Timeout | undefined;
-
   /** Reports what waits at this receiving end to an observer, at most ten times a second. */
   #changed(): void {
-    if (this.#reportTimer || !observed()) return;
-    this.#reportTimer = setTimeout(() => {
-      this.#reportTimer = undefined;
+    reportSoon(this, () => {
       let bytes = 0;
       for (const b of this.#inbox) bytes += b.length;
-      report({
+      return {
         t: 'queue', id: `Pipe ${this.#ref.address}${this.#ref.listen ? '' : ' (2)'}`, pid: process.pid, kind: 'Pipe',
         depth: this.#inbox.length, bytes, getters: this.#receivers.length, putters: 0, maxsize: 0,
         ...(this.#closed ? { closed: true } : {}), time: Date.now(),
-      });
-    }, 100);
-    this.#reportTimer.unref();
+      };
+    });
   }
 
   #detach(link: Link): void {

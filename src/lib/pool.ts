@@ -7,7 +7,7 @@ import { context, cpuCount } from './context';
 import { ProcessError, TimeoutError, ValueError } from './errors';
 import * as errors from './errors';
 import { hold, release } from './keepalive';
-import { observed, report } from './observer/reporter';
+import { reportSoon } from './observer/reporter';
 import { type Link, newId, serve, unserve } from './link';
 import { Process, whenExited } from './process';
 import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type RemoteError, type TaskKind, type WorkerConfig } from './pool-worker';
@@ -191,7 +191,6 @@ export class Pool {
   #done = 0;
   #failed = 0;
   readonly #lost: Array<{ pid: number; name: string; task: string; code: number; signal?: string }> = [];
-  #reportTimer: NodeJS.Timeout | undefined;
 
   constructor(options: number | PoolOptions = {}) {
     const o: PoolOptions = typeof options === 'number' ? { processes: options } : options ?? {};
@@ -332,18 +331,13 @@ export class Pool {
 
   /** Reports the pool's state to an observer, at most ten times a second. */
   #changed(): void {
-    if (this.#reportTimer || !observed()) return;
-    this.#reportTimer = setTimeout(() => {
-      this.#reportTimer = undefined;
-      report({
-        t: 'pool', id: this.#id, pid: process.pid, size: this.#size, state: this.#state,
-        workers: [...this.#workers].map((w) => ({
-          pid: w.pid ?? 0, name: w.name, busy: w.inflight.length > 0, ...(w.inflight.length ? { task: w.inflight[0].label } : {}),
-        })),
-        queued: this.#queue.length, done: this.#done, failed: this.#failed, lost: this.#lost.slice(-20), time: Date.now(),
-      });
-    }, 100);
-    this.#reportTimer.unref();
+    reportSoon(this, () => ({
+      t: 'pool', id: this.#id, pid: process.pid, size: this.#size, state: this.#state,
+      workers: [...this.#workers].map((w) => ({
+        pid: w.pid ?? 0, name: w.name, busy: w.inflight.length > 0, ...(w.inflight.length ? { task: w.inflight[0].label } : {}),
+      })),
+      queued: this.#queue.length, done: this.#done, failed: this.#failed, lost: this.#lost.slice(-20), time: Date.now(),
+    }));
   }
 
   #fnId(fn: Fn): number {

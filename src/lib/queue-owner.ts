@@ -3,7 +3,7 @@
 // credits, takes back what a departed consumer had not handed out, and publishes the depth.
 import { Fifo } from './fifo';
 import { type Link, serve } from './link';
-import { observed, report } from './observer/reporter';
+import { reportSoon } from './observer/reporter';
 import {
   CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_DEPTH, L_FIRST_CONSUMER, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
   RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef, type Waiter,
@@ -24,7 +24,6 @@ export class QueueCore {
   readonly joinWaiters: Array<() => void> = [];
   private nextSlot = L_FIRST_CONSUMER;
   unfinished = 0;
-  private reportTimer: NodeJS.Timeout | undefined;
   private ledgerDirty = false;
 
   constructor(readonly ref: QueueRef, readonly ledger: SharedMemory) {
@@ -267,21 +266,13 @@ export class QueueCore {
         this.ledger.setFloat64(L_UNFINISHED, this.unfinished);
       }).unref();
     }
-    if (this.reportTimer || !observed()) return;
-    this.reportTimer = setTimeout(() => {
-      this.reportTimer = undefined;
-      this.report();
-    }, 100);
-    this.reportTimer.unref();
-  }
-
-  report(closed = false): void {
-    let getters = this.localGetters.length;
-    for (const c of this.consumers.values()) getters += c.window > 0 ? 1 : 0;
-    report({
-      t: 'queue', id: this.ref.id, pid: process.pid, kind: this.ref.kind, depth: this.depth(), bytes: this.bytes,
-      getters, putters: this.localPutters.length + this.creditWaiters.length, maxsize: this.ref.maxsize,
-      ...(closed ? { closed } : {}), time: Date.now(),
+    reportSoon(this, () => {
+      let getters = this.localGetters.length;
+      for (const c of this.consumers.values()) getters += c.window > 0 ? 1 : 0;
+      return {
+        t: 'queue', id: this.ref.id, pid: process.pid, kind: this.ref.kind, depth: this.depth(), bytes: this.bytes,
+        getters, putters: this.localPutters.length + this.creditWaiters.length, maxsize: this.ref.maxsize, time: Date.now(),
+      };
     });
   }
 }

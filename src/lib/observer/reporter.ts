@@ -34,8 +34,33 @@ export function report(frame: Report): void {
   if (s && !broken) s.write(encodeFrame(frame));
 }
 
+// State reports (queue depths, pools) are coalesced: the latest state of each object is sent at
+// most ten times a second, and whatever is still waiting is sent before the process ends.
+const soon = new Map<object, () => Report>();
+let soonTimer: NodeJS.Timeout | undefined;
+
+function sendSoon(): void {
+  soonTimer = undefined;
+  for (const make of soon.values()) report(make());
+  soon.clear();
+}
+
+/** Reports the state `make` describes within 100 ms, once however often it is called meanwhile. */
+export function reportSoon(key: object, make: () => Report): void {
+  if (!observed()) return;
+  soon.set(key, make);
+  if (!soonTimer) {
+    soonTimer = setTimeout(sendSoon, 100);
+    soonTimer.unref();
+  }
+}
+
 /** Resolves when everything reported so far has been handed to the OS (or the channel failed). */
 export function flushReports(timeoutMs = 1000): Promise<void> {
+  if (soonTimer) {
+    clearTimeout(soonTimer);
+    sendSoon();
+  }
   const s = socket;
   if (!s || broken || s.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
