@@ -554,6 +554,8 @@ export class Pool {
 
   #cleanup(): void {
     unserve(this.#id);
+    // Every worker has ended: nothing reads the ledger any more.
+    this.#ledger.destroy();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

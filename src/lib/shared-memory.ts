@@ -1,7 +1,7 @@
 // Memory that several processes read and write: a file in /dev/shm, accessed with pread and
 // pwrite. Node has no cross-process shared memory; a tmpfs file is the same pages for every
 // process that opens it, and each access is one system call (about a microsecond).
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { newAddress } from './link';
 
 export class SharedMemory {
@@ -45,5 +45,11 @@ export class SharedMemory {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
+  }
+
+  /** Closes it and removes the file (for memory nobody else can still be using). */
+  destroy(): void {
+    this.close();
+    rmSync(this.path, { force: true });
   }
 }
