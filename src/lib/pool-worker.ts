@@ -4,6 +4,7 @@
 // (those go to another worker).
 import { type Link, reach } from './link';
 import { decodeAsync, encode } from './reduction';
+import { describeError } from './remote-error';
 import { SharedMemory } from './shared-memory';
 import { loadExport, type ExportRef } from './targets';
 
@@ -20,13 +21,6 @@ export interface WorkerConfig {
   initializer: ((...args: unknown[]) => unknown) | null;
   initargs: unknown[];
   maxtasks: number | null;
-}
-
-export interface RemoteError { name: string; message: string; stack?: string }
-
-export function describeError(error: unknown): RemoteError {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { name: 'Error', message: String(error) };
 }
 
 function header(kind: number, seq: number): Buffer {

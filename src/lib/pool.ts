@@ -5,16 +5,16 @@
 import { inspect } from 'node:util';
 import { context, cpuCount } from './context';
 import { ProcessError, TimeoutError, ValueError } from './errors';
-import * as errors from './errors';
 import { hold, release } from './keepalive';
 import { reportSoon } from './observer/reporter';
 import { type Link, newId, serve, unserve } from './link';
 import { Process, whenExited } from './process';
-import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type RemoteError, type TaskKind, type WorkerConfig } from './pool-worker';
+import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type TaskKind, type WorkerConfig } from './pool-worker';
 import { Fifo } from './fifo';
 import { decodeAsync, encode } from './reduction';
+import { reviveError, type RemoteError } from './remote-error';
 import { SharedMemory } from './shared-memory';
-import { findExport } from './targets';
+import { findExport, type ExportRef } from './targets';
 import { sleepUntilWoken, toMs } from './timeout';
 
 /** A worker died (killed, out of memory, process.exit) while running the task. */
@@ -37,21 +37,6 @@ export interface PoolOptions {
 export interface Callbacks<T> {
   callback?: (result: T) => void;
   errorCallback?: (error: Error) => void;
-}
-
-/** Rebuilds an error raised in a worker: same class name and message, the worker's stack as `cause`. */
-function reviveError(remote: RemoteError): Error {
-  const known: Record<string, new (m: string) => Error> = {
-    ...(errors as unknown as Record<string, new (m: string) => Error>), TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  };
-  const Cls = known[remote.name] ?? Error;
-  const cause = new Error(remote.message);
-  cause.name = remote.name;
-  if (remote.stack) cause.stack = remote.stack;
-  const error = new Cls(remote.message);
-  if (error.name !== remote.name) Object.defineProperty(error, 'name', { value: remote.name, configurable: true, writable: true });
-  (error as Error & { cause: unknown }).cause = cause;
-  return error;
 }
 
 export class AsyncResult<T = unknown> {
@@ -182,6 +167,8 @@ export class Pool {
   readonly #workers = new Set<Worker>();
   readonly #queue = new Fifo<Task>();
   readonly #fns = new Map<Fn, number>();
+  /** Where each task function is found, by its id: looked up once, sent to each worker once. */
+  readonly #fnRefs = new Map<number, ExportRef>();
   #nextSlot = 0;
   #nextSeq = 1;
   #state: 'RUN' | 'CLOSE' | 'TERMINATE' = 'RUN';
@@ -344,7 +331,8 @@ export class Pool {
     let id = this.#fns.get(fn);
     if (id === undefined) {
       if (typeof fn !== 'function') throw new TypeError(`the task must be a function, not ${typeof fn}`);
-      if (!findExport(fn)) {
+      const ref = findExport(fn);
+      if (!ref) {
         throw new TypeError(
           `Pool task ${fn.name ? `"${fn.name}"` : '(an anonymous function)'} is not exported from a module of the program, so a worker cannot find it. ` +
           'Export it from the top level of its module; closures and arrow functions in variables cannot be sent to another process.',
@@ -352,6 +340,7 @@ export class Pool {
       }
       id = this.#fns.size + 1;
       this.#fns.set(fn, id);
+      this.#fnRefs.set(id, ref);
     }
     return id;
   }
@@ -376,8 +365,7 @@ export class Pool {
         if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) break;
         const task = this.#queue.shift()!;
         if (!worker.sentFns.has(task.fnId)) {
-          const fn = [...this.#fns].find(([, id]) => id === task.fnId)![0];
-          link.send(functionFrame(task.fnId, findExport(fn)!));
+          link.send(functionFrame(task.fnId, this.#fnRefs.get(task.fnId)!));
           worker.sentFns.add(task.fnId);
         }
         link.send(taskFrame(task.seq, task.fnId, task.kind, task.payload));

@@ -1,9 +1,15 @@
 // Calls on an object that lives in another process (its owner): locks, events, barriers and,
 // later, manager proxies. The owner runs the calls in order, one link per calling process.
-import * as errors from './errors';
 import { hold, release } from './keepalive';
 import { type Link, reach, serve } from './link';
 import { decode, encode } from './reduction';
+import { describeError, reviveError, type RemoteError } from './remote-error';
+
+/** A call's error without its stack: the caller's own stack says where it was made. */
+function brief(error: unknown): RemoteError {
+  const { name, message } = describeError(error);
+  return { name, message };
+}
 
 export interface Caller {
   pid: number;
@@ -36,30 +42,16 @@ export function attachRpc(link: Link, target: RpcTarget): void {
       try {
         result = target.call(caller, method, args);
       } catch (error) {
-        if (seq) link.send(encode([seq, false, describeError(error)]));
+        if (seq) link.send(encode([seq, false, brief(error)]));
         return;
       }
       if (!seq) return;
       Promise.resolve(result).then(
         (value) => link.send(encode([seq, true, value])),
-        (error: unknown) => link.send(encode([seq, false, describeError(error)])),
+        (error: unknown) => link.send(encode([seq, false, brief(error)])),
       );
     }, () => target.gone?.(caller));
   }
-}
-
-export interface ErrorInfo { name: string; message: string }
-
-export function describeError(error: unknown): ErrorInfo {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
-}
-
-/** Rebuilds an error thrown in the owner as the same class, when it is one of ours or a standard one. */
-export function revive(info: ErrorInfo): Error {
-  const classes = errors as unknown as Record<string, new (message: string) => Error>;
-  const standard: Record<string, new (message: string) => Error> = { TypeError, RangeError };
-  const Cls = classes[info.name] ?? standard[info.name] ?? Error;
-  return new Cls(info.message);
 }
 
 export class RpcClient {
@@ -88,7 +80,7 @@ export class RpcClient {
         this.waiting.delete(seq);
         release();
         if (ok) w.resolve(value);
-        else w.reject(revive(value as ErrorInfo));
+        else w.reject(reviveError(value as RemoteError));
       }, () => {
         this.link = undefined;
         this.gone = new Error(`the process that owns this ${this.what} has ended`);
