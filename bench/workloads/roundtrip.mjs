@@ -10,9 +10,12 @@ export default {
     pyspawn: 'python/roundtrip.py',
     node: 'node/roundtrip.mjs',
   },
+  // A fresh V8 runs the first few thousand trips through its interpreter (about 3× slower);
+  // the warm-up lets every side reach the steady state a long-running program sees (Python,
+  // which has no JIT, is the same either way).
   params: {
-    quick: { rounds: 2, reps: 1, warm: 100, trips: 500 },
-    full: { rounds: 6, reps: 1, warm: 200, trips: 2000 },
+    quick: { rounds: 2, reps: 1, warm: 5000, trips: 2000 },
+    full: { rounds: 6, reps: 1, warm: 5000, trips: 5000 },
   },
   rows: [
     { metric: 'queueRT', label: 'Queue round trip (two queues)', unit: 'µs', node: 'json.rt', target: { vs: 'pyfork', max: 0.7, text: '≤ 0.7× Python fork' } },

@@ -12,7 +12,7 @@ import { checkSize } from './framing';
 import { hold, release } from './keepalive';
 import { Link, newAddress, trackPending } from './link';
 import { reportSoon } from './observer/reporter';
-import { REDUCE, decodeAsync, decodeBytes, encode, encodeBytes, registerKind, type Reduced } from './reduction';
+import { REDUCE, decodeBytes, decodeSoon, encode, encodeBytes, registerKind, type Reduced } from './reduction';
 
 interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
 
@@ -237,7 +237,16 @@ export class Connection {
 
   /** Receives the next object; EOFError when the other end is closed and nothing is left. */
   async recv<T = unknown>(): Promise<T> {
-    return (await decodeAsync(await this.#recvBody())) as T;
+    this.#checkReadable();
+    let body = this.#inbox.shift();
+    if (!body) {
+      if (this.#peerClosed()) throw new EOFError('the other end of the pipe is closed');
+      const next = await this.#next(undefined);
+      if (!next || next === 'timeout') throw new EOFError('the other end of the pipe is closed and nothing is left to read');
+      body = next;
+    }
+    const value = decodeSoon(body);
+    return (value instanceof Promise ? await value : value) as T;
   }
 
   /** Receives the next message as bytes. A message longer than `maxlength` is an error, and the connection is closed. */

@@ -17,6 +17,9 @@ export function checkSize(bytes: number, what = 'message'): void {
   }
 }
 
+/** Bodies this large are written as they are, not copied into a batch. */
+const BIG = 16 * 1024;
+
 /** Reassembles frames from chunks without copying small frames twice or big frames more than once. */
 export class FrameReader {
   private chunks: Buffer[] = [];
@@ -77,29 +80,67 @@ export class FrameReader {
  * through without copying.
  */
 export class FrameWriter {
+  /** Small frames are copied, header and all, into this tick's batch; large bodies wait beside it. */
   private pending: Buffer[] = [];
+  private batch: Buffer | undefined;
+  private used = 0;
   private scheduled = false;
 
   constructor(private readonly socket: Socket) {}
 
-  private static head(parts: Buffer[]): Buffer {
+  private add(body: Buffer | Buffer[]): void {
+    const parts = Array.isArray(body) ? body : [body];
     let length = 0;
     for (const p of parts) length += p.length;
-    const head = Buffer.allocUnsafe(4);
-    head.writeUInt32BE(length, 0);
-    return head;
+    if (length >= BIG) {
+      const head = Buffer.allocUnsafe(4);
+      head.writeUInt32BE(length, 0);
+      this.copy(head);
+      this.cut();
+      for (const p of parts) {
+        if (p.length >= BIG) {
+          this.cut();
+          this.pending.push(p);
+        } else {
+          this.copy(p);
+        }
+      }
+      this.cut();
+      return;
+    }
+    this.reserve(4 + length);
+    this.batch!.writeUInt32BE(length, this.used);
+    this.used += 4;
+    for (const p of parts) this.copy(p);
+  }
+
+  /** Makes room for `n` more bytes in the batch, closing a full one. */
+  private reserve(n: number): void {
+    if (this.batch && this.used + n <= this.batch.length) return;
+    this.cut();
+    this.batch = Buffer.allocUnsafe(Math.max(n, 2048));
+  }
+
+  private copy(p: Buffer): void {
+    this.reserve(p.length);
+    this.used += p.copy(this.batch!, this.used);
+  }
+
+  /** Ends the batch: what it holds joins the pending writes. */
+  private cut(): void {
+    if (this.batch && this.used > 0) this.pending.push(this.batch.subarray(0, this.used));
+    this.batch = undefined;
+    this.used = 0;
   }
 
   /** Writes one frame straight to the OS (after what is already pending), for data that must not wait. */
   writeNow(body: Buffer | Buffer[]): boolean {
-    const parts = Array.isArray(body) ? body : [body];
-    this.pending.push(FrameWriter.head(parts), ...parts);
+    this.add(body);
     return this.flush();
   }
 
   write(body: Buffer | Buffer[]): boolean {
-    const parts = Array.isArray(body) ? body : [body];
-    this.pending.push(FrameWriter.head(parts), ...parts);
+    this.add(body);
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(() => this.flush());
@@ -110,28 +151,12 @@ export class FrameWriter {
   /** Hands everything pending to the socket now. */
   flush(): boolean {
     this.scheduled = false;
+    this.cut();
     const parts = this.pending;
     if (!parts.length) return true;
     this.pending = [];
     let ok = true;
-    let small: Buffer[] = [];
-    let smallBytes = 0;
-    const flushSmall = () => {
-      if (!small.length) return;
-      ok = this.socket.write(small.length === 1 ? small[0] : Buffer.concat(small, smallBytes));
-      small = [];
-      smallBytes = 0;
-    };
-    for (const p of parts) {
-      if (p.length >= 16 * 1024) {
-        flushSmall();
-        ok = this.socket.write(p);
-      } else {
-        small.push(p);
-        smallBytes += p.length;
-      }
-    }
-    flushSmall();
+    for (const p of parts) ok = this.socket.write(p);
     return ok;
   }
 }

@@ -6,8 +6,8 @@ import { Fifo } from './fifo';
 import { hold, release } from './keepalive';
 import { type Link, reach } from './link';
 import {
-  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_DEPTH, L_FIRST_CONSUMER, L_SLOTS, MAX_READ_AHEAD, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, wait, type QueueRef, type Waiter,
+  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, MAX_READ_AHEAD, NOWAIT, NOWAIT_ITEM, OP, PUT,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, wait, type QueueRef, type Waiter,
 } from './queue-protocol';
 import { SharedMemory } from './shared-memory';
 
@@ -39,17 +39,8 @@ export class QueueClient {
     return this.ledgerFd;
   }
 
-  /** The owner's depth less what consumers have handed out that the owner has not counted yet. */
   depth(): number {
-    const slots = this.ledgerFd.getFloat64(L_SLOTS);
-    const all = Buffer.alloc(8 * (L_FIRST_CONSUMER + 2 * slots));
-    this.ledgerFd.read(all, 0);
-    let depth = all.readDoubleLE(L_DEPTH * 8);
-    for (let j = 0; j < slots; j++) {
-      const at = (L_FIRST_CONSUMER + 2 * j) * 8;
-      depth -= all.readDoubleLE(at) - all.readDoubleLE(at + 8);
-    }
-    return Math.max(0, depth);
+    return ledgerDepth(this.ledgerFd);
   }
 
   private connection(): Link {
@@ -95,7 +86,7 @@ export class QueueClient {
         while (this.credits > 0 && this.putters.length) {
           const putter = this.putters.shift()!;
           this.credits--;
-          this.link!.send([OP(PUT), putter.item]);
+          this.send([OP(PUT), putter.item]);
           putter.resolve();
         }
         this.scheduleReturn();
@@ -108,7 +99,7 @@ export class QueueClient {
         const putter = this.tryPutters.shift();
         if (!putter) break;
         if (body.readUInt32LE(1) === 1) {
-          this.link!.send([OP(PUT), putter.item!]);
+          this.send([OP(PUT), putter.item!]);
           putter.resolve();
         } else {
           putter.reject(new Full());
@@ -138,26 +129,35 @@ export class QueueClient {
     // work is shared fairly between consumers.
     this.readAhead = now - this.lastHandOut < 1 ? Math.min(MAX_READ_AHEAD, this.readAhead * 2 + 1) : 0;
     this.lastHandOut = now;
-    if (this.takenUnsent++ === 0) {
-      process.nextTick(() => {
-        const n = this.takenUnsent;
-        this.takenUnsent = 0;
-        this.link?.send(op(TAKEN, n));
-      });
-    }
+    // The owner hears of it with the next frame this process sends (a ping-pong caller puts or
+    // asks for more in the same turn), or at the end of this turn: one write, not two.
+    if (this.takenUnsent++ === 0) setImmediate(() => this.sendTaken());
     return item;
+  }
+
+  private sendTaken(): void {
+    if (this.takenUnsent === 0) return;
+    const n = this.takenUnsent;
+    this.takenUnsent = 0;
+    this.link?.send(op(TAKEN, n));
+  }
+
+  /** Sends a frame to the owner, after the hand-outs it has not heard of yet. */
+  private send(body: Buffer | Buffer[]): void {
+    this.sendTaken();
+    this.connection().send(body);
   }
 
   private topUp(): void {
     const want = this.getters.length + this.readAhead - this.buffer.length - this.requested;
     if (want > 0) {
       this.requested += want;
-      this.connection().send(op(WANT, want));
+      this.send(op(WANT, want));
     }
   }
 
   async get(timeoutMs: number | undefined): Promise<Buffer> {
-    const link = this.connection();
+    this.connection();
     const ready = this.buffer.shift();
     if (ready) {
       const item = this.handOut(ready);
@@ -172,7 +172,7 @@ export class QueueClient {
     } catch (error) {
       if (error instanceof Empty && this.getters.length === 0 && this.requested > this.buffer.length) {
         // Nobody waits here any more: let the owner give those items to others.
-        link.send(op(CANCEL, this.requested));
+        if (this.link) this.send(op(CANCEL, this.requested));
       }
       throw error;
     }
@@ -181,24 +181,24 @@ export class QueueClient {
   async getNowait(): Promise<Buffer> {
     const ready = this.buffer.shift();
     if (ready) return this.handOut(ready);
-    const link = this.connection();
+    this.connection();
     this.busy(1);
     const p = wait<Buffer | undefined>(this.nowaiters, undefined, () => new Empty(), () => this.busy(-1));
-    link.send(OP(NOWAIT));
+    this.send(OP(NOWAIT));
     const item = await p;
     if (!item) throw new Empty();
     return item;
   }
 
   put(item: Buffer, timeoutMs: number | undefined, block: boolean): Promise<void> | void {
-    const link = this.connection();
+    this.connection();
     if (this.ref.maxsize <= 0) {
-      link.send([OP(PUT), item]);
+      this.send([OP(PUT), item]);
       return;
     }
     if (this.credits > 0 && this.putters.length === 0) {
       this.credits--;
-      link.send([OP(PUT), item]);
+      this.send([OP(PUT), item]);
       this.scheduleReturn();
       return;
     }
@@ -207,7 +207,7 @@ export class QueueClient {
       this.busy(1);
       const p = wait(this.tryPutters, undefined, () => new Full(), () => this.busy(-1));
       this.tryPutters[this.tryPutters.length - 1].item = item;
-      link.send(op(TRY_CREDIT, 1));
+      this.send(op(TRY_CREDIT, 1));
       return p;
     }
     this.busy(1);
@@ -216,7 +216,7 @@ export class QueueClient {
     const need = this.putters.length - this.creditsRequested;
     if (need > 0) {
       this.creditsRequested += need;
-      link.send(op(CREDIT, need));
+      this.send(op(CREDIT, need));
     }
     return p;
   }
@@ -227,21 +227,21 @@ export class QueueClient {
     setImmediate(() => {
       this.returnScheduled = false;
       if (this.credits > 0 && this.putters.length === 0 && this.link) {
-        this.link.send(op(RETURN, this.credits));
+        this.send(op(RETURN, this.credits));
         this.credits = 0;
       }
     }).unref();
   }
 
   taskDone(): void {
-    this.connection().send(op(TASK_DONE, 1));
+    this.send(op(TASK_DONE, 1));
   }
 
   join(): Promise<void> {
-    const link = this.connection();
+    this.connection();
     this.busy(1);
     const p = wait(this.joiners, undefined, () => new Error('unreachable'), () => this.busy(-1));
-    link.send(OP(JOIN));
+    this.send(OP(JOIN));
     return p;
   }
 
@@ -250,6 +250,7 @@ export class QueueClient {
   }
 
   close(): Promise<void> {
+    this.sendTaken();
     const link = this.link;
     this.error = new ValueError(`${this.ref.kind} is closed`);
     this.link = undefined;

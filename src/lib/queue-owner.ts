@@ -5,12 +5,13 @@ import { Fifo } from './fifo';
 import { type Link, serve } from './link';
 import { reportSoon } from './observer/reporter';
 import {
-  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_DEPTH, L_FIRST_CONSUMER, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef, type Waiter,
+  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_FIRST_CONSUMER, L_ITEMS, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, type QueueRef, type Waiter,
 } from './queue-protocol';
 import type { SharedMemory } from './shared-memory';
 
-interface Consumer { slot: number; window: number; inflight: Buffer[]; acked: number }
+/** `sent` counts every item sent to it; `acked` those it said it handed out; `inflight` keeps the rest, to take back if it dies. */
+interface Consumer { slot: number; window: number; inflight: Buffer[]; sent: number; acked: number }
 interface Producer { credits: number }
 
 export class QueueCore {
@@ -25,9 +26,18 @@ export class QueueCore {
   private nextSlot = L_FIRST_CONSUMER;
   unfinished = 0;
   private ledgerDirty = false;
+  /** What this process last wrote at each ledger index it alone writes: an unchanged value is not written again. */
+  private readonly published = new Map<number, number>();
 
   constructor(readonly ref: QueueRef, readonly ledger: SharedMemory) {
     ref.address = serve(ref.id, (link) => this.accept(link));
+  }
+
+  /** Writes a ledger entry (one system call) unless it already holds that value. */
+  private publish(index: number, value: number): void {
+    if (this.published.get(index) === value) return;
+    this.published.set(index, value);
+    this.ledger.setFloat64(index, value);
   }
 
   private inflightCount(): number {
@@ -48,8 +58,16 @@ export class QueueCore {
     return this.ref.maxsize - this.items.length - this.inflightCount() - this.outstandingCredits();
   }
 
+  /** Items here plus those sent to consumers that they have not handed out (as the ledger says, so right at once). */
   depth(): number {
-    return this.items.length + this.inflightCount();
+    return this.consumers.size ? ledgerDepth(this.ledger, this.items.length) : this.items.length;
+  }
+
+  /** Sends an item to a consumer, counting it in the ledger first so that no reader sees it handed before it was sent. */
+  private sendTo(link: Link, c: Consumer, item: Buffer, code = ITEM): void {
+    c.inflight.push(item);
+    this.publish(c.slot + 1, ++c.sent);
+    link.send([OP(code), item]);
   }
 
   /** Adds an item and hands it to whoever waits: a local get, else a remote consumer with room. */
@@ -69,8 +87,7 @@ export class QueueCore {
     for (const [link, c] of this.consumers) {
       if (c.window > 0) {
         c.window--;
-        c.inflight.push(item);
-        link.send([OP(ITEM), item]);
+        this.sendTo(link, c, item);
         // Rotate so that consumers take turns.
         this.consumers.delete(link);
         this.consumers.set(link, c);
@@ -142,11 +159,11 @@ export class QueueCore {
   private consumer(link: Link): Consumer {
     let c = this.consumers.get(link);
     if (!c) {
-      c = { slot: this.nextSlot, window: 0, inflight: [], acked: 0 };
+      c = { slot: this.nextSlot, window: 0, inflight: [], sent: 0, acked: 0 };
       this.nextSlot += 2;
       this.ledger.setFloat64(c.slot, 0);
-      this.ledger.setFloat64(c.slot + 1, 0);
-      this.ledger.setFloat64(L_SLOTS, (this.nextSlot - L_FIRST_CONSUMER) / 2);
+      this.publish(c.slot + 1, 0);
+      this.publish(L_SLOTS, (this.nextSlot - L_FIRST_CONSUMER) / 2);
       this.consumers.set(link, c);
       link.send(op(SLOT, c.slot));
     }
@@ -168,8 +185,7 @@ export class QueueCore {
         while (c.window > 0 && (item = this.items.shift())) {
           this.bytes -= item.length;
           c.window--;
-          c.inflight.push(item);
-          link.send([OP(ITEM), item]);
+          this.sendTo(link, c, item);
         }
         this.changed();
         break;
@@ -184,8 +200,6 @@ export class QueueCore {
         const n = body.readUInt32LE(1);
         c.inflight.splice(0, n);
         c.acked += n;
-        this.ledger.setFloat64(c.slot + 1, c.acked);
-        this.ledger.setFloat64(L_DEPTH, this.depth());
         this.freed();
         this.changed();
         break;
@@ -195,8 +209,7 @@ export class QueueCore {
         const item = this.items.shift();
         if (item) {
           this.bytes -= item.length;
-          c.inflight.push(item);
-          link.send([OP(NOWAIT_ITEM), item]);
+          this.sendTo(link, c, item, NOWAIT_ITEM);
           this.changed();
         } else {
           link.send(OP(EMPTY));
@@ -248,8 +261,8 @@ export class QueueCore {
         for (const item of keep) this.bytes += item.length;
         this.dispatch();
       }
-      this.ledger.setFloat64(c.slot + 1, handed);
-      this.ledger.setFloat64(L_DEPTH, this.depth());
+      // What it had not handed out is back here: its slot no longer adds to the depth.
+      this.publish(c.slot + 1, handed);
     }
     this.producers.delete(link);
     this.freed();
@@ -262,8 +275,8 @@ export class QueueCore {
       this.ledgerDirty = true;
       setImmediate(() => {
         this.ledgerDirty = false;
-        this.ledger.setFloat64(L_DEPTH, this.depth());
-        this.ledger.setFloat64(L_UNFINISHED, this.unfinished);
+        this.publish(L_ITEMS, this.items.length);
+        this.publish(L_UNFINISHED, this.unfinished);
       }).unref();
     }
     reportSoon(this, () => {

@@ -15,7 +15,7 @@ import { newId } from './link';
 import { QueueClient } from './queue-client';
 import { QueueCore } from './queue-owner';
 import { L_UNFINISHED, wait, type QueueKind, type QueueRef, type Waiter } from './queue-protocol';
-import { REDUCE, decodeAsync, encode, registerKind, type Reduced } from './reduction';
+import { REDUCE, decodeSoon, encode, registerKind, type Reduced } from './reduction';
 import { SharedMemory } from './shared-memory';
 import { toMs } from './timeout';
 
@@ -100,26 +100,34 @@ export class Queue<T = unknown> {
     const block = options.block ?? true;
     if (!block) return this.getNowait();
     const timeoutMs = toMs(options.timeout, true);
+    let item: Buffer | undefined;
     if (this.#core) {
       const core = this.#core;
-      const item = core.take();
-      if (item) return (await decodeAsync(item)) as T;
-      hold();
-      const p = wait(core.localGetters, timeoutMs, () => new Empty(), release);
-      core.changed();
-      return (await decodeAsync(await p)) as T;
+      item = core.take();
+      if (!item) {
+        hold();
+        const p = wait(core.localGetters, timeoutMs, () => new Empty(), release);
+        core.changed();
+        item = await p;
+      }
+    } else {
+      item = await this.#client!.get(timeoutMs);
     }
-    return (await decodeAsync(await this.#client!.get(timeoutMs))) as T;
+    const value = decodeSoon(item);
+    return (value instanceof Promise ? await value : value) as T;
   }
 
   async getNowait(): Promise<T> {
     this.#check();
+    let item: Buffer | undefined;
     if (this.#core) {
-      const item = this.#core.take();
+      item = this.#core.take();
       if (!item) throw new Empty();
-      return (await decodeAsync(item)) as T;
+    } else {
+      item = await this.#client!.getNowait();
     }
-    return (await decodeAsync(await this.#client!.getNowait())) as T;
+    const value = decodeSoon(item);
+    return (value instanceof Promise ? await value : value) as T;
   }
 
   /** The approximate number of items in the queue (exact in the owning process). */

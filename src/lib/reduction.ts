@@ -256,7 +256,18 @@ function functionRefs(value: unknown, found: ExportRef[], seen: Set<object>): Ex
 
 /** Decodes a message body, first importing the modules of any function sent by reference. */
 export async function decodeAsync(body: Buffer): Promise<unknown> {
-  if (body[0] !== Tag.V8Shared) return decode(body);
+  return decodeSoon(body);
+}
+
+/**
+ * The value now, or a Promise of it when it holds functions that must be imported first. For
+ * the hot paths (recv, get): an `await` of a value that is ready costs a round of microtasks.
+ */
+export function decodeSoon(body: Buffer): unknown {
+  return body[0] === Tag.V8Shared ? decodeShared(body) : decode(body);
+}
+
+async function decodeShared(body: Buffer): Promise<unknown> {
   const raw = loads(body.subarray(1));
   const refs = functionRefs(raw, [], new Set()).filter((ref) => !loadedFunctions.has(describeRef(ref)));
   for (const ref of refs) loadedFunctions.set(describeRef(ref), await loadExport(ref));

@@ -25,8 +25,11 @@ function channel(): Socket | undefined {
   return socket;
 }
 
+// Read once: process.env is a call into the OS environment, and queues ask on every item.
+let watched: boolean | undefined;
+
 export function observed(): boolean {
-  return !!process.env[ENV_OBSERVER];
+  return (watched ??= !!process.env[ENV_OBSERVER]);
 }
 
 export function report(frame: Report): void {
