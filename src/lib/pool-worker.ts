@@ -1,9 +1,10 @@
 // The loop every Pool worker runs: take tasks from the pool, run them, send each result back at
 // once. Before each task it writes the task's number to its ledger slot, so that if the worker
 // dies the pool knows which task it was running (that one fails) and which it had not started
-// (those go to another worker).
+// (those go to another worker). A finished task's number may stay there: its result was sent
+// before the next task started, and the pool reads every result before it hears of the end.
 import { type Link, reach } from './link';
-import { decodeAsync, encode } from './reduction';
+import { decodeAsync, decodeSoon, encode } from './reduction';
 import { describeError } from './remote-error';
 import { SharedMemory } from './shared-memory';
 import { loadExport, type ExportRef } from './targets';
@@ -64,7 +65,8 @@ export async function poolWorker(config: WorkerConfig): Promise<void> {
       let value: unknown;
       try {
         const fn = await functions.get(fnId)!;
-        const args = await decodeAsync(body.subarray(8));
+        let args = decodeSoon(body.subarray(8));
+        if (args instanceof Promise) args = await args;
         if (kind === 0) {
           value = await fn(...(args as unknown[]));
         } else {
@@ -90,7 +92,6 @@ export async function poolWorker(config: WorkerConfig): Promise<void> {
       // Sent at once (not batched): a result must reach the pool before this worker can die
       // running the next task, or the pool would run this task again.
       link.sendNow(frame);
-      ledger.setFloat64(config.slot, -seq);
       if (config.maxtasks !== null && ++done >= config.maxtasks) {
         link.close();
         resolve();

@@ -11,7 +11,7 @@ import { type Link, newId, serve, unserve } from './link';
 import { Process, whenExited } from './process';
 import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type TaskKind, type WorkerConfig } from './pool-worker';
 import { Fifo } from './fifo';
-import { decodeAsync, encode } from './reduction';
+import { decodeSoon, encode } from './reduction';
 import { reviveError, type RemoteError } from './remote-error';
 import { SharedMemory } from './shared-memory';
 import { findExport, type ExportRef } from './targets';
@@ -133,7 +133,8 @@ interface Task {
   fnId: number;
   kind: TaskKind;
   payload: Buffer;
-  label: string;
+  /** What the task is, for reports and errors; made only when asked (inspect() costs more than sending the task). */
+  label: () => string;
   settle: (ok: boolean, value: unknown) => void;
 }
 
@@ -265,7 +266,8 @@ export class Pool {
     const ok = body[5] === 1;
     let value: unknown;
     try {
-      value = await decodeAsync(body.subarray(6));
+      value = decodeSoon(body.subarray(6));
+      if (value instanceof Promise) value = await value;
     } catch (error) {
       this.#finish(task, false, error);
       return;
@@ -292,8 +294,8 @@ export class Pool {
     for (const task of worker.inflight) {
       if (task.seq === running) {
         const how = signal ? `was killed by ${signal} (exit code ${code})` : `exited with code ${code}`;
-        this.#lost.push({ pid: worker.pid ?? 0, name: worker.name, task: task.label, code, ...(signal ? { signal } : {}) });
-        this.#finish(task, false, new WorkerLostError(`${worker.name} (pid ${worker.pid}) ${how} while running ${task.label}`));
+        this.#lost.push({ pid: worker.pid ?? 0, name: worker.name, task: task.label(), code, ...(signal ? { signal } : {}) });
+        this.#finish(task, false, new WorkerLostError(`${worker.name} (pid ${worker.pid}) ${how} while running ${task.label()}`));
       } else {
         notStarted.push(task);
       }
@@ -321,7 +323,7 @@ export class Pool {
     reportSoon(this, () => ({
       t: 'pool', id: this.#id, pid: process.pid, size: this.#size, state: this.#state,
       workers: [...this.#workers].map((w) => ({
-        pid: w.pid ?? 0, name: w.name, busy: w.inflight.length > 0, ...(w.inflight.length ? { task: w.inflight[0].label } : {}),
+        pid: w.pid ?? 0, name: w.name, busy: w.inflight.length > 0, ...(w.inflight.length ? { task: w.inflight[0].label() } : {}),
       })),
       queued: this.#queue.length, done: this.#done, failed: this.#failed, lost: this.#lost.slice(-20), time: Date.now(),
     }));
@@ -345,7 +347,7 @@ export class Pool {
     return id;
   }
 
-  #submit(fn: Fn, kind: TaskKind, args: unknown, label: string, settle: (ok: boolean, value: unknown) => void): void {
+  #submit(fn: Fn, kind: TaskKind, args: unknown, label: () => string, settle: (ok: boolean, value: unknown) => void): void {
     const fnId = this.#fnId(fn);
     const payload = encode(args, kind === 'call' ? 'the task\'s arguments' : 'the task\'s items');
     if (this.#outstanding++ === 0) hold();
@@ -387,7 +389,8 @@ export class Pool {
     if (!Array.isArray(args)) throw new TypeError('args must be an array');
     const result = new AsyncResult<T>(options);
     const all = options.kwargs ? [...args, options.kwargs] : args;
-    this.#submit(fn, 'call', all, `${fn.name || 'task'}(${all.map((a) => inspect(a, { depth: 0, breakLength: Infinity })).join(', ').slice(0, 80)})`, (ok, v) => result.settle(ok, v));
+    const label = () => `${fn.name || 'task'}(${all.map((a) => inspect(a, { depth: 0, breakLength: Infinity })).join(', ').slice(0, 80)})`;
+    this.#submit(fn, 'call', all, label, (ok, v) => result.settle(ok, v));
     this.#pump();
     return result;
   }
@@ -426,7 +429,7 @@ export class Pool {
     let left = chunks.length;
     if (left === 0) result.settle(true, []);
     chunks.forEach((chunk, i) => {
-      this.#submit(fn, kind, chunk, `${kind}(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
+      this.#submit(fn, kind, chunk, () => `${kind}(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
         if (!ok) return result.settle(false, value);
         out[i] = value as unknown[];
         if (--left === 0) result.settle(true, ([] as unknown[]).concat(...out));
@@ -474,7 +477,7 @@ export class Pool {
       else for (let k = 0; k < chunks[i].length; k++) it.push(false, value);
     };
     chunks.forEach((chunk, i) => {
-      this.#submit(fn, 'map', chunk, `imap(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
+      this.#submit(fn, 'map', chunk, () => `imap(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
         if (!ordered) return emit(i, ok, value);
         parked.set(i, { ok, value });
         while (parked.has(nextChunk)) {
