@@ -70,7 +70,7 @@ export function loads(data: Buffer | Uint8Array): unknown {
 // everything else goes through V8. Objects of the library that can be shared (queues, pipe
 // ends, locks…) are replaced by a marker and rebuilt on the other side.
 
-const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes }
+const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes, Tuple }
 
 /** Implemented by library objects that can travel to another process and work there. */
 export const REDUCE = Symbol.for('multiproc.reduce');
@@ -205,11 +205,70 @@ export function encode(value: unknown, label = 'the object'): Buffer {
     }
     default: {
       if (value === null) return SINGLE[Tag.Null];
+      if (Array.isArray(value)) {
+        const tuple = encodeTuple(value);
+        if (tuple) return tuple;
+      }
       const reduced = reduceDeep(value, new Map());
       const body = dumps(reduced, label);
       return Buffer.concat([Buffer.from([reduced === value ? Tag.V8 : Tag.V8Shared]), body]);
     }
   }
+}
+
+// Short arrays of numbers, strings, booleans, null and undefined (a task's arguments, a queue's
+// tuples) are written by hand: V8's serializer costs several times more for them.
+const TUPLE_MAX_ITEMS = 64;
+const TUPLE_MAX_BYTES = 4096;
+
+function encodeTuple(value: unknown[]): Buffer | undefined {
+  const n = value.length;
+  if (n > TUPLE_MAX_ITEMS || Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+  let size = 2;
+  for (let i = 0; i < n; i++) {
+    const item = value[i];
+    switch (typeof item) {
+      case 'number': size += 9; break;
+      case 'string': size += 5 + 3 * item.length; break;
+      case 'boolean': size += 1; break;
+      case 'undefined': size += 1; break;
+      default: if (item !== null) return undefined; size += 1;
+    }
+  }
+  // Holes and extra properties, which structured clone keeps, go the long way.
+  if (size > TUPLE_MAX_BYTES || Object.keys(value).length !== n) return undefined;
+  const b = Buffer.allocUnsafe(size);
+  b[0] = Tag.Tuple;
+  b[1] = n;
+  let at = 2;
+  for (let i = 0; i < n; i++) {
+    const item = value[i];
+    switch (typeof item) {
+      case 'number': b[at] = Tag.Number; b.writeDoubleLE(item, at + 1); at += 9; break;
+      case 'string': { b[at] = Tag.String; const len = b.write(item, at + 5); b.writeUInt32LE(len, at + 1); at += 5 + len; break; }
+      case 'boolean': b[at++] = item ? Tag.True : Tag.False; break;
+      default: b[at++] = item === null ? Tag.Null : Tag.Undefined;
+    }
+  }
+  return b.subarray(0, at);
+}
+
+function decodeTuple(body: Buffer): unknown[] {
+  const n = body[1];
+  const out = new Array<unknown>(n);
+  let at = 2;
+  for (let i = 0; i < n; i++) {
+    switch (body[at] as Tag) {
+      case Tag.Number: out[i] = body.readDoubleLE(at + 1); at += 9; break;
+      case Tag.String: { const len = body.readUInt32LE(at + 1); out[i] = body.toString('utf8', at + 5, at + 5 + len); at += 5 + len; break; }
+      case Tag.True: out[i] = true; at++; break;
+      case Tag.False: out[i] = false; at++; break;
+      case Tag.Null: out[i] = null; at++; break;
+      case Tag.Undefined: out[i] = undefined; at++; break;
+      default: throw new TypeError(`tuple item with unknown tag ${body[at]}`);
+    }
+  }
+  return out;
 }
 
 /** A message body that carries raw bytes (sendBytes), decoded by `decode` as a Buffer. */
@@ -228,6 +287,7 @@ export function decode(body: Buffer): unknown {
     case Tag.V8: return loads(body.subarray(1));
     case Tag.V8Shared: return reviveDeep(loads(body.subarray(1)), new Set());
     case Tag.Bytes: return Buffer.from(body.subarray(1));
+    case Tag.Tuple: return decodeTuple(body);
     default: throw new TypeError(`message with unknown tag ${body[0]}`);
   }
 }

@@ -17,6 +17,28 @@ describe('Pipe', () => {
     assert.equal(p.exitCode, 0);
   });
 
+  test('short arrays of primitives (written by hand, not by V8) come back exactly; others go the long way intact', async () => {
+    const [parent, child] = Pipe();
+    const p = startProcess(ipc.echo, child);
+    const holey = [1, , 3]; // eslint-disable-line no-sparse-arrays
+    const withProp = Object.assign([1, 2], { note: 'kept' });
+    const sent: unknown[] = [
+      [], [0, -0, NaN, Infinity, -1.5, 2 ** 53], ['', 'ünïcødé 🎉', 'x'.repeat(1000)], [true, false, null, undefined],
+      holey, withProp, Array.from({ length: 65 }, (_, i) => i), ['y'.repeat(5000)], [1, { nested: [2] }], [1n],
+    ];
+    for (const item of sent) parent.send(item);
+    for (const item of sent) {
+      const got = await parent.recv<unknown[]>();
+      assert.deepEqual(got, item);
+      if (item === holey) assert.equal(1 in got, false, 'a hole stays a hole');
+      if (item === withProp) assert.equal((got as unknown as { note: string }).note, 'kept');
+      if (item === sent[1]) assert.ok(Object.is(got[1], -0) && Number.isNaN(got[2]));
+    }
+    parent.close();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
   test('the first end can be the one sent to the child', async () => {
     const [a, b] = Pipe();
     const p = startProcess(ipc.echo, a);
