@@ -2,6 +2,7 @@
 // once. Before each task it writes the task's number to its ledger slot, so that if the worker
 // dies the pool knows which task it was running (that one fails) and which it had not started
 // (those go to another worker).
+import { checkSize } from './framing';
 import { type Link, reach } from './link';
 import { decodeAsync, encode } from './reduction';
 import { describeError } from './remote-error';
@@ -42,7 +43,10 @@ export function functionFrame(fnId: number, ref: ExportRef): Buffer[] {
 }
 
 export function resultFrame(seq: number, ok: boolean, value: unknown): Buffer[] {
-  return [header(ToPool.Result, seq), Buffer.from([ok ? 1 : 0]), encode(value, 'the task\'s result')];
+  const body = encode(value, 'the task\'s result');
+  // The pool could not read a larger one: the task fails with this error instead.
+  checkSize(body.length, 'the task\'s result');
+  return [header(ToPool.Result, seq), Buffer.from([ok ? 1 : 0]), body];
 }
 
 /** The target of every pool worker process. */
