@@ -35,7 +35,7 @@ async function sendPattern(bytes: number, seed: number, send: (data: Buffer) => 
 }
 
 /** The next item of `q`, described by its hash, type and size; the item itself is dropped here. */
-async function hashNext(q: Queue<Uint8Array>): Promise<{ hash: string; type: string; bytes: number }> {
+async function describeNext(q: Queue<Uint8Array>): Promise<{ hash: string; type: string; bytes: number }> {
   const data = await q.get();
   return { hash: t.sha256(data), type: Object.prototype.toString.call(data), bytes: data.byteLength };
 }
@@ -49,7 +49,7 @@ export async function bigThroughQueue(bytes: number): Promise<string> {
   const reports = new Queue<{ hash: string; type: string; bytes: number }>();
 
   const producer = started(t.putBig, q, bytes, 1, hashes);
-  const got = await hashNext(q);
+  const got = await describeNext(q);
   assert.deepEqual(got, { hash: await hashes.get(), type: '[object Uint8Array]', bytes }, 'child → main: the hash of what arrived');
   await joined(producer);
   gc();
