@@ -3,6 +3,7 @@
 // dies the pool knows which task it was running (that one fails) and which it had not started
 // (those go to another worker). A finished task's number may stay there: its result was sent
 // before the next task started, and the pool reads every result before it hears of the end.
+import { checkSize } from './framing';
 import { type Link, reach } from './link';
 import { decodeAsync, decodeSoon, encode } from './reduction';
 import { describeError } from './remote-error';
@@ -43,7 +44,10 @@ export function functionFrame(fnId: number, ref: ExportRef): Buffer[] {
 }
 
 export function resultFrame(seq: number, ok: boolean, value: unknown): Buffer[] {
-  return [header(ToPool.Result, seq), Buffer.from([ok ? 1 : 0]), encode(value, 'the task\'s result')];
+  const body = encode(value, 'the task\'s result');
+  // The pool could not read a larger one: the task fails with this error instead.
+  checkSize(body.length, 'the task\'s result');
+  return [header(ToPool.Result, seq), Buffer.from([ok ? 1 : 0]), body];
 }
 
 /** The target of every pool worker process. */

@@ -11,6 +11,7 @@ import { type Link, newId, serve, unserve } from './link';
 import { Process, whenExited } from './process';
 import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type TaskKind, type WorkerConfig } from './pool-worker';
 import { Fifo } from './fifo';
+import { checkSize } from './framing';
 import { decodeSoon, encode } from './reduction';
 import { reviveError, type RemoteError } from './remote-error';
 import { SharedMemory } from './shared-memory';
@@ -349,7 +350,10 @@ export class Pool {
 
   #submit(fn: Fn, kind: TaskKind, args: unknown, label: () => string, settle: (ok: boolean, value: unknown) => void): void {
     const fnId = this.#fnId(fn);
-    const payload = encode(args, kind === 'call' ? 'the task\'s arguments' : 'the task\'s items');
+    const what = kind === 'call' ? 'the task\'s arguments' : 'the task\'s items';
+    const payload = encode(args, what);
+    // A worker could not read a larger one: it would end, and the task go to its replacement, forever.
+    checkSize(payload.length, what);
     if (this.#outstanding++ === 0) hold();
     this.#queue.push({ seq: this.#nextSeq++, fnId, kind, payload, label, settle });
     this.#changed();

@@ -15,11 +15,23 @@ export function typeName(value: unknown): string {
   return ctor?.name ? `${ctor.name} object` : 'object';
 }
 
-/** Finds the first part of `value` that V8 cannot serialize, as a path like `.socket` or `[2]`. */
-function findUnserializable(value: unknown, path: string, seen: Set<unknown>): { path: string; value: unknown } | undefined {
-  if (typeof value === 'function' || typeof value === 'symbol') return { path, value };
+interface Culprit { path: string; value: unknown }
+
+/** An instance of a class of its own (a Socket, a Worker), as opposed to plain data. */
+function isInstance(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto !== null && proto !== Object.prototype && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set);
+}
+
+/**
+ * Finds the first part of `value` that V8 cannot serialize, as a path like `.socket` or `[2]`,
+ * and the outermost class instance on that path (`within`), which is what the caller passed.
+ */
+function findUnserializable(value: unknown, path: string, seen: Set<unknown>, within?: Culprit): (Culprit & { within?: Culprit }) | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol') return { path, value, within };
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
+  within ??= isInstance(value) ? { path, value } : undefined;
   try {
     serialize(value);
     return undefined;
@@ -32,10 +44,10 @@ function findUnserializable(value: unknown, path: string, seen: Set<unknown>): {
       ? [...value].map((v, i) => [`<item ${i}>`, v] as [string, unknown])
       : Object.entries(value).map(([k, v]) => [Array.isArray(value) ? `[${k}]` : `.${k}`, v] as [string, unknown]);
   for (const [key, member] of entries) {
-    const found = findUnserializable(member, path + key, seen);
+    const found = findUnserializable(member, path + key, seen, within);
     if (found) return found;
   }
-  return { path, value };
+  return { path, value, within };
 }
 
 function article(noun: string): string {
@@ -52,9 +64,12 @@ export function dumps(value: unknown, label: string): Buffer {
     if (typeof value === 'function' || typeof value === 'symbol') throw new Error();
     return serialize(value);
   } catch {
-    const bad = findUnserializable(value, '', new Set()) ?? { path: '', value };
+    const bad: Culprit & { within?: Culprit } = findUnserializable(value, '', new Set()) ?? { path: '', value };
+    // A Socket fails on some function deep inside it: name the Socket, and the part to blame.
+    const whole = bad.within && bad.within.value !== bad.value ? bad.within : undefined;
+    const inside = whole ? ` (its ${bad.path.slice(whole.path.length)} is ${article(typeName(bad.value))})` : '';
     throw new SerializationError(
-      `${label}${bad.path} cannot be sent to another process: ${article(typeName(bad.value))} cannot be serialized ` +
+      `${label}${(whole ?? bad).path} cannot be sent to another process: ${article(typeName((whole ?? bad).value))} cannot be serialized${inside} ` +
       '(values travel by structured clone: plain data, Map, Set, Date, BigInt, typed arrays, Buffer, Error).',
     );
   }

@@ -2,6 +2,8 @@
 // manager's object): sent as name, message and, where it helps, the stack; rebuilt on the other
 // side as the same class when it is one of ours or a standard one, with the remote stack as `cause`.
 import * as errors from './errors';
+import { MessageTooLarge } from './framing';
+import { SerializationError } from './reduction';
 
 export interface RemoteError { name: string; message: string; stack?: string }
 
@@ -11,7 +13,7 @@ export function describeError(error: unknown): RemoteError {
 }
 
 const known: Record<string, new (m: string) => Error> = {
-  ...(errors as unknown as Record<string, new (m: string) => Error>), TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  ...(errors as unknown as Record<string, new (m: string) => Error>), MessageTooLarge, SerializationError, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
 };
 
 export function reviveError(remote: RemoteError): Error {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AsyncResult, Pool, Queue, TimeoutError, ValueError, WorkerLostError } from 'multiproc';
 import * as f from './fixtures/pool.ts';
+import { tooBigForPool } from '../stress/big.ts';
 
 describe('Pool', () => {
   test('apply, applyAsync with callbacks, map, starmap, imap, imapUnordered', async () => {
@@ -124,6 +125,11 @@ describe('Pool', () => {
     pool.close();
     assert.throws(() => pool.applyAsync(f.square, [1]), { name: 'ValueError', message: 'Pool not running' });
     await pool.join();
+  });
+
+  test('arguments over the message limit are refused by apply, a result over it fails its task; the pool goes on', async () => {
+    // Both used to be sent: the worker (or the pool) dropped the connection, and the task went to a new worker, forever.
+    await tooBigForPool(257 * 2 ** 20);
   });
 
   test('terminate fails unfinished tasks and stops the workers', async () => {

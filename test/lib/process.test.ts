@@ -143,7 +143,12 @@ describe("Python's rules, with Python's errors", () => {
   });
 
   test('join before start', async () => {
-    await assert.rejects(new Process({ target: targets.noop }).join(), { name: 'AssertionError', message: 'can only join a started process' });
+    const p = new Process({ target: targets.exitWith, args: [4] });
+    await assert.rejects(p.join(), { name: 'AssertionError', message: 'can only join a started process' });
+    // The process object is as it was: it can still be started and joined.
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 4);
   });
 
   test('terminate and kill before start', () => {
@@ -203,9 +208,15 @@ describe("Python's rules, with Python's errors", () => {
       assert.match(error.message, /^args\[1\] cannot be sent to another process: an anonymous function cannot be serialized/);
       return true;
     });
-    assert.throws(() => new Process({ target: targets.noop, args: [{ conn: new Socket() }] }).start(), /^SerializationError: args\[0\]\.conn.* cannot be sent/);
+    assert.throws(() => new Process({ target: targets.noop, args: [{ conn: new Socket() }] }).start(), /^SerializationError: args\[0\]\.conn cannot be sent to another process: a Socket object cannot be serialized \(its \.\S+ is a function/);
     const local = function helper(): void {};
-    assert.throws(() => new Process({ target: targets.noop, kwargs: { cb: local } }).start(), /kwargs\.cb cannot be sent to another process: a function helper/);
+    const p = new Process({ target: targets.noop, kwargs: { cb: local } });
+    assert.throws(() => p.start(), /kwargs\.cb cannot be sent to another process: a function helper/);
+    // Nothing was started, and starting others is not disturbed.
+    assert.equal(p.pid, undefined);
+    assert.equal(p.isAlive(), false);
+    assert.equal(p.exitCode, null);
+    await run(new Process({ target: targets.exitWith, args: [5] })).then((ok) => assert.equal(ok.exitCode, 5));
   });
 
   test('an exported function travels by reference, as pickle sends it', async () => {

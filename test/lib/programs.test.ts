@@ -45,6 +45,14 @@ describe('failures in children', () => {
     assert.match(r.stderr, /if \(isMainProcess\(\)\)/);
     assert.equal(r.stdout, 'MainProcess saw exitCode 1\n');
   });
+
+  test('a target the child cannot find names the module and the export, and the program goes on', async () => {
+    const r = await runProgram(program('missing-export.cjs'));
+    const missing = /missing-export\.cjs has no export named "work"/.source;
+    assert.match(r.stderr, new RegExp(`^Process Process-1:\nError: .*${missing}\n`));
+    assert.match(r.stdout, new RegExp(`^Process exitCode 1\nPool task Error: .*${missing}\nthen 49\n$`));
+    assert.equal(r.code, 0);
+  });
 });
 
 describe('the CLI', () => {

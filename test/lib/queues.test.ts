@@ -51,13 +51,33 @@ describe('Queue in one process', () => {
   test('bad input: unserializable items, too large items, closed queues, bad options', async () => {
     const q = new Queue();
     await assert.rejects(q.put({ f: () => 1 }), (e: Error) => e instanceof SerializationError && /the item\.f cannot be sent.*a function f/.test(e.message));
+    await assert.rejects(q.put(new Map([['k', Symbol('s')]])), (e: Error) => e instanceof SerializationError && /the item\.get\(k\) cannot be sent.*a symbol cannot/.test(e.message));
     await assert.rejects(q.put(Buffer.alloc(257 * 1024 * 1024)), (e: Error) => e instanceof MessageTooLarge && /exceeds the limit of 256 MiB.*nothing was sent/.test(e.message));
     assert.equal(q.qsize(), 0);
+    await q.put('the queue goes on');
+    assert.equal(await q.get(), 'the queue goes on');
     await assert.rejects(q.get({ timeout: -1 }), ValueError);
     assert.throws(() => new Queue(1.5), TypeError);
     q.close();
     await assert.rejects(q.put(1), { name: 'ValueError', message: /is closed/ });
     await assert.rejects(q.get(), { name: 'ValueError', message: /is closed/ });
+  });
+
+  test('bad input in a child: an unserializable item and a put after close fail there, naming what; the queue goes on', async () => {
+    const q = new Queue<unknown>();
+    const out = new Queue<Array<{ name: string; message: string }>>();
+    const p = startProcess(ipc.misuseThenClose, q, out);
+    const [unserializable, closed] = await out.get();
+    assert.equal(unserializable.name, 'SerializationError');
+    assert.match(unserializable.message, /^the item\.fn cannot be sent to another process: a function fn cannot be serialized/);
+    assert.equal(closed.name, 'ValueError');
+    assert.match(closed.message, /^Queue Queue-\d+-\w+ is closed$/);
+    assert.equal(await q.get(), 'before the bad item');
+    assert.equal(await q.get(), 'after the bad item, before close');
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    await q.put('the owner goes on');
+    assert.equal(await q.get(), 'the owner goes on');
   });
 
   test('SimpleQueue and JoinableQueue', async () => {
