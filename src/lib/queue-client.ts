@@ -28,6 +28,8 @@ export class QueueClient {
   private takenUnsent = 0;
   private credits = 0;
   private creditsRequested = 0;
+  /** How many places to ask for when a put must wait: doubles while puts keep waiting, so a fast producer pays one round trip per batch, not per item. */
+  private creditBatch = 1;
   private returnScheduled = false;
   private error: Error | undefined;
 
@@ -81,7 +83,7 @@ export class QueueClient {
         break;
       case GRANT: {
         const n = body.readUInt32LE(1);
-        this.creditsRequested -= n;
+        this.creditsRequested = Math.max(0, this.creditsRequested - n);
         this.credits += n;
         while (this.credits > 0 && this.putters.length) {
           const putter = this.putters.shift()!;
@@ -215,8 +217,10 @@ export class QueueClient {
     (this.putters[this.putters.length - 1] as { item?: Buffer }).item = item;
     const need = this.putters.length - this.creditsRequested;
     if (need > 0) {
-      this.creditsRequested += need;
-      this.send(op(CREDIT, need));
+      const ask = Math.max(need, this.creditBatch);
+      this.creditBatch = Math.min(Math.max(1, Math.floor(this.ref.maxsize / 2)), this.creditBatch * 2);
+      this.creditsRequested += ask;
+      this.send(op(CREDIT, ask));
     }
     return p;
   }
@@ -226,9 +230,13 @@ export class QueueClient {
     this.returnScheduled = true;
     setImmediate(() => {
       this.returnScheduled = false;
-      if (this.credits > 0 && this.putters.length === 0 && this.link) {
+      // Places unused when nobody waits to put go back, with what is still asked for, so that
+      // this producer holds no room that others (or the owner's own puts) wait for.
+      if ((this.credits > 0 || this.creditsRequested > 0) && this.putters.length === 0 && this.link) {
         this.send(op(RETURN, this.credits));
         this.credits = 0;
+        this.creditsRequested = 0;
+        this.creditBatch = Math.max(1, this.creditBatch >> 1);
       }
     }).unref();
   }

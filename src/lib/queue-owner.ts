@@ -231,8 +231,10 @@ export class QueueCore {
         break;
       }
       case RETURN: {
+        // Unused places come back, and what the producer still asked for is no longer wanted.
         const producer = this.producers.get(link);
         if (producer) producer.credits = Math.max(0, producer.credits - body.readUInt32LE(1));
+        for (let i = this.creditWaiters.length - 1; i >= 0; i--) if (this.creditWaiters[i].link === link) this.creditWaiters.splice(i, 1);
         this.freed();
         break;
       }
