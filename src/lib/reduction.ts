@@ -85,7 +85,7 @@ export function loads(data: Buffer | Uint8Array): unknown {
 // everything else goes through V8. Objects of the library that can be shared (queues, pipe
 // ends, locks…) are replaced by a marker and rebuilt on the other side.
 
-const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes, Tuple }
+const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes, Tuple, View }
 
 /** Implemented by library objects that can travel to another process and work there. */
 export const REDUCE = Symbol.for('multiproc.reduce');
@@ -223,6 +223,9 @@ export function encode(value: unknown, label = 'the object'): Buffer {
       if (Array.isArray(value)) {
         const tuple = encodeTuple(value);
         if (tuple) return tuple;
+      } else if (ArrayBuffer.isView(value)) {
+        const view = encodeView(value);
+        if (view) return view;
       }
       const reduced = reduceDeep(value, new Map());
       const body = dumps(reduced, label);
@@ -286,6 +289,42 @@ function decodeTuple(body: Buffer): unknown[] {
   return out;
 }
 
+// A Buffer or typed array sent on its own (the large items) is copied once, behind an 8-byte
+// head, and read back as a view of the message: V8's serializer would copy it as it grows its
+// buffer, and the tag would cost one more copy.
+const VIEW_TYPES = [
+  Buffer, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+] as const;
+const VIEW_HEAD = 8;
+
+function encodeView(value: ArrayBufferView): Buffer | undefined {
+  const type = VIEW_TYPES.findIndex((ctor) => Object.getPrototypeOf(value) === ctor.prototype);
+  if (type < 0) return undefined; // a subclass: V8 keeps what it can of it
+  const b = Buffer.allocUnsafe(VIEW_HEAD + value.byteLength);
+  b.fill(0, 0, VIEW_HEAD);
+  b[0] = Tag.View;
+  b[1] = type;
+  b.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), VIEW_HEAD);
+  return b;
+}
+
+function decodeView(body: Buffer): ArrayBufferView {
+  const ctor = VIEW_TYPES[body[1]];
+  if (!ctor) throw new TypeError(`message with unknown view type ${body[1]}`);
+  let bytes = body.subarray(VIEW_HEAD);
+  const width = 'BYTES_PER_ELEMENT' in ctor ? ctor.BYTES_PER_ELEMENT : 1;
+  // A small message may share its memory with others read at once (and start anywhere in it):
+  // it gets memory of its own. A large one arrived in a buffer of its own and is used in place.
+  if (bytes.length <= 64 * 1024 || bytes.byteOffset % width !== 0) {
+    const own = new Uint8Array(bytes.length);
+    own.set(bytes);
+    bytes = Buffer.from(own.buffer);
+  }
+  if (ctor === Buffer) return bytes;
+  return new (ctor as unknown as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView)(bytes.buffer, bytes.byteOffset, bytes.byteLength / width);
+}
+
 /** A message body that carries raw bytes (sendBytes), decoded by `decode` as a Buffer. */
 export function encodeBytes(bytes: Uint8Array): Buffer[] {
   return [Buffer.from([Tag.Bytes]), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
@@ -303,6 +342,7 @@ export function decode(body: Buffer): unknown {
     case Tag.V8Shared: return reviveDeep(loads(body.subarray(1)), new Set());
     case Tag.Bytes: return Buffer.from(body.subarray(1));
     case Tag.Tuple: return decodeTuple(body);
+    case Tag.View: return decodeView(body);
     default: throw new TypeError(`message with unknown tag ${body[0]}`);
   }
 }

@@ -39,6 +39,29 @@ describe('Pipe', () => {
     assert.equal(p.exitCode, 0);
   });
 
+  test('a Buffer or typed array sent on its own comes back with its type, contents and memory of its own', async () => {
+    const [parent, child] = Pipe();
+    const p = startProcess(ipc.echo, child);
+    const big = Buffer.alloc(3 * 2 ** 20, 7);
+    big.writeUInt32LE(0xdeadbeef, 12345);
+    const odd = new Float64Array(new ArrayBuffer(8 * 11), 8, 9).map((_, i) => i / 3);
+    class Tagged extends Uint8Array { tag = 'kept'; }
+    const sent: ArrayBufferView[] = [
+      Buffer.from('small'), big, new Uint8Array([1, 2, 3]), new Int16Array([-1, 2, -3]), odd, new BigInt64Array([-(2n ** 60n)]),
+      new Float32Array(100_000).fill(0.5), new DataView(new ArrayBuffer(4)), new Uint8Array(0), new Tagged(2),
+    ];
+    for (const item of sent) parent.send(item);
+    for (const item of sent) {
+      const got = await parent.recv<ArrayBufferView>();
+      assert.equal(got.constructor, item instanceof Tagged ? Uint8Array : item.constructor, `a ${item.constructor.name} comes back as one`);
+      assert.deepEqual(Buffer.from(got.buffer, got.byteOffset, got.byteLength), Buffer.from(item.buffer, item.byteOffset, item.byteLength));
+      if (got.byteLength <= 64 * 1024) assert.equal(got.buffer.byteLength, got.byteLength, 'a small one does not share memory');
+    }
+    parent.close();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
   test('the first end can be the one sent to the child', async () => {
     const [a, b] = Pipe();
     const p = startProcess(ipc.echo, a);
