@@ -6,12 +6,12 @@ import { type Link, serve } from './link';
 import { reportSoon } from './observer/reporter';
 import {
   CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_FIRST_CONSUMER, L_ITEMS, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, type QueueRef, type Waiter,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef, type Waiter,
 } from './queue-protocol';
 import type { SharedMemory } from './shared-memory';
 
 /** `sent` counts every item sent to it; `acked` those it said it handed out; `inflight` keeps the rest, to take back if it dies. */
-interface Consumer { slot: number; window: number; inflight: Buffer[]; sent: number; acked: number }
+interface Consumer { slot: number; window: number; inflight: Buffer[]; sent: number; published: number; acked: number }
 interface Producer { credits: number }
 
 export class QueueCore {
@@ -58,16 +58,26 @@ export class QueueCore {
     return this.ref.maxsize - this.items.length - this.inflightCount() - this.outstandingCredits();
   }
 
-  /** Items here plus those sent to consumers that they have not handed out (as the ledger says, so right at once). */
+  /** Items here plus those sent to consumers that they have not handed out yet (their own count, in the ledger). */
   depth(): number {
-    return this.consumers.size ? ledgerDepth(this.ledger, this.items.length) : this.items.length;
+    let depth = this.items.length;
+    for (const c of this.consumers.values()) depth += c.sent - this.ledger.getFloat64(c.slot);
+    return depth;
   }
 
-  /** Sends an item to a consumer, counting it in the ledger first so that no reader sees it handed before it was sent. */
+  /**
+   * Sends an item to a consumer. The ledger's count of what it was sent is written once per tick,
+   * before the tick's frames go out (a stream of items costs one system call per batch).
+   */
   private sendTo(link: Link, c: Consumer, item: Buffer, code = ITEM): void {
     c.inflight.push(item);
-    this.publish(c.slot + 1, ++c.sent);
+    if (c.sent++ === c.published) process.nextTick(() => this.publishSent(c));
     link.send([OP(code), item]);
+  }
+
+  private publishSent(c: Consumer): void {
+    c.published = c.sent;
+    this.publish(c.slot + 1, c.sent);
   }
 
   /** Adds an item and hands it to whoever waits: a local get, else a remote consumer with room. */
@@ -159,7 +169,7 @@ export class QueueCore {
   private consumer(link: Link): Consumer {
     let c = this.consumers.get(link);
     if (!c) {
-      c = { slot: this.nextSlot, window: 0, inflight: [], sent: 0, acked: 0 };
+      c = { slot: this.nextSlot, window: 0, inflight: [], sent: 0, published: 0, acked: 0 };
       this.nextSlot += 2;
       this.ledger.setFloat64(c.slot, 0);
       this.publish(c.slot + 1, 0);
@@ -264,6 +274,7 @@ export class QueueCore {
         this.dispatch();
       }
       // What it had not handed out is back here: its slot no longer adds to the depth.
+      c.sent = c.published = handed;
       this.publish(c.slot + 1, handed);
     }
     this.producers.delete(link);

@@ -13,12 +13,12 @@ export const ITEM = 1, GRANT = 2, JOINED = 3, EMPTY = 4, SLOT = 5, NOWAIT_ITEM =
 // pong item costs one write on each side.
 export const L_ITEMS = 0, L_UNFINISHED = 1, L_SLOTS = 2, L_FIRST_CONSUMER = 3;
 
-/** The depth as the ledger tells it, with `items` for what the owner holds when the caller knows better. */
-export function ledgerDepth(ledger: SharedMemory, items?: number): number {
+/** The depth as the ledger tells it (in a process other than the owner). */
+export function ledgerDepth(ledger: SharedMemory): number {
   const slots = ledger.getFloat64(L_SLOTS);
   const all = Buffer.allocUnsafe(8 * (L_FIRST_CONSUMER + 2 * slots));
   ledger.read(all, 0);
-  let depth = items ?? all.readDoubleLE(L_ITEMS * 8);
+  let depth = all.readDoubleLE(L_ITEMS * 8);
   for (let j = 0; j < slots; j++) {
     const at = (L_FIRST_CONSUMER + 2 * j) * 8;
     depth += all.readDoubleLE(at + 8) - all.readDoubleLE(at);
