@@ -96,7 +96,6 @@ export class FrameWriter {
       const head = Buffer.allocUnsafe(4);
       head.writeUInt32BE(length, 0);
       this.copy(head);
-      this.cut();
       for (const p of parts) {
         if (p.length >= BIG) {
           this.cut();
@@ -155,8 +154,12 @@ export class FrameWriter {
     const parts = this.pending;
     if (!parts.length) return true;
     this.pending = [];
+    if (parts.length === 1) return this.socket.write(parts[0]);
+    // Corked, the socket hands all of them to the OS in one writev.
     let ok = true;
+    this.socket.cork();
     for (const p of parts) ok = this.socket.write(p);
+    this.socket.uncork();
     return ok;
   }
 }
