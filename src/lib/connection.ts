@@ -189,7 +189,7 @@ export class Connection {
   /** Sends an object (structured clone); it is refused before anything is sent if it cannot travel or is too large. */
   send(obj: unknown): void {
     this.#checkWritable();
-    const body = encode(obj, 'the object');
+    const body = encode(obj, 'the object', 'message');
     checkSize(body.length);
     this.#send(body);
   }

@@ -2,6 +2,7 @@
 // Date, BigInt, typed arrays, Buffers and Errors, and refuses functions, sockets and other live
 // handles. Errors name the value that could not travel, since V8's own message does not.
 import { deserialize, serialize } from 'node:v8';
+import { checkSize } from './framing';
 import { describeRef, findExport, loadExport, type ExportRef } from './targets';
 
 export function typeName(value: unknown): string {
@@ -197,8 +198,11 @@ function reviveDeep(value: unknown, seen: Set<object>): unknown {
 
 const SINGLE: Buffer[] = [Tag.Undefined, Tag.Null, Tag.True, Tag.False].map((t) => Buffer.from([t]));
 
-/** Encodes a value as a message body, or throws naming `label` and what cannot travel. */
-export function encode(value: unknown, label = 'the object'): Buffer {
+/**
+ * Encodes a value as a message body, or throws naming `label` and what cannot travel. A Buffer
+ * or typed array over the message limit is refused (as `what`) before it is copied.
+ */
+export function encode(value: unknown, label = 'the object', what = label): Buffer {
   switch (typeof value) {
     case 'undefined': return SINGLE[Tag.Undefined];
     case 'boolean': return SINGLE[value ? Tag.True : Tag.False];
@@ -224,6 +228,7 @@ export function encode(value: unknown, label = 'the object'): Buffer {
         const tuple = encodeTuple(value);
         if (tuple) return tuple;
       } else if (ArrayBuffer.isView(value)) {
+        checkSize(VIEW_HEAD + value.byteLength, what);
         const view = encodeView(value);
         if (view) return view;
       }
