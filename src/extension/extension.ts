@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { abnormal, formatDuration, formatExit, formatExitTable, type ExitRow, type ProcessInfo } from '../lib/observer/model';
 import { registerCommands } from './commands';
+import { UpdateLatency } from './latency';
 import { ProcessModel, type ProcessNode } from './processModel';
 import { ProcessTreeProvider } from './processTree';
 import { Run, signal } from './runs';
@@ -18,13 +19,16 @@ export interface MultiprocApi {
   readonly log: readonly string[];
   readonly statusBar: vscode.StatusBarItem;
   readonly provider: ProcessTreeProvider<Run>;
+  /** For tests and diagnostics: milliseconds from a report's arrival to the view's update. */
+  readonly latency: UpdateLatency;
 }
 
 const PROGRAM_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 
 export function activate(context: vscode.ExtensionContext): MultiprocApi {
   const model = new ProcessModel<Run>();
-  const provider = new ProcessTreeProvider(model);
+  const latency = new UpdateLatency();
+  const provider = new ProcessTreeProvider(model, latency);
   const processesView = vscode.window.createTreeView(PROCESSES_VIEW, { treeDataProvider: provider, showCollapseAll: true });
   const logChannel = vscode.window.createOutputChannel('multiproc');
   const log: string[] = [];
@@ -102,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
   };
 
   const startRun = async (file: vscode.Uri): Promise<Run> => {
-    const run = new Run(++seq, file, context.extensionPath, logLine);
+    const run = new Run(++seq, file, context.extensionPath, logLine, () => latency.arrived());
     model.add(run);
     context.subscriptions.push(run);
     await run.start();
@@ -227,7 +231,7 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
     },
   });
 
-  return { model, processesView, log, statusBar, provider };
+  return { model, processesView, log, statusBar, provider, latency };
 }
 
 function isPidArg(arg: unknown): arg is { pid: number } {

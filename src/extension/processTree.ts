@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import {
   abnormal, describePool, describeProcess, describeQueue, formatBytes, formatDuration, formatExit, type ProcessInfo,
 } from '../lib/observer/model';
+import type { UpdateLatency } from './latency';
 import type { ProcessModel, ProcessNode, RunLike } from './processModel';
 
 /** The scheme of the node URIs through which finished nodes are greyed and failed ones marked red. */
@@ -20,8 +21,9 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   private readonly pendingTones: vscode.Uri[] = [];
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly model: ProcessModel<R>) {
+  constructor(private readonly model: ProcessModel<R>, private readonly latency?: UpdateLatency) {
     this.unsubscribe = model.onDidChange((nodes) => {
+      latency?.changed();
       this.changed.fire(nodes);
       this.decorationsChanged.fire(nodes?.map((n) => nodeUri(n)));
     });
@@ -42,7 +44,9 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   }
 
   getChildren(node?: ProcessNode<R>): Array<ProcessNode<R>> {
-    return this.model.getChildren(node);
+    const children = this.model.getChildren(node);
+    this.latency?.answered();
+    return children;
   }
 
   getParent(node: ProcessNode<R>): ProcessNode<R> | undefined {

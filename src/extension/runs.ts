@@ -70,6 +70,8 @@ export class Run implements vscode.Disposable {
     readonly file: vscode.Uri,
     private readonly extensionPath: string,
     private readonly log: (message: string) => void,
+    /** Told of each report as it arrives (for the view's latency figures). */
+    private readonly onReport: () => void = () => undefined,
   ) {
     this.label = path.basename(file.fsPath);
     this.model = new RunModel({ id: String(seq), script: file.fsPath });
@@ -95,7 +97,10 @@ export class Run implements vscode.Disposable {
     }
     try {
       this.server = await ObserverServer.start({
-        onReport: (r) => this.model.apply(r),
+        onReport: (r) => {
+          this.onReport();
+          this.model.apply(r);
+        },
         onPeer: (pid) => this.model.peer(pid),
         onLog: (m) => this.log(`run #${this.seq}: ${m}`),
       });

@@ -12,32 +12,13 @@ import type { ProcessNode } from '../../src/extension/processModel';
 import type { Run } from '../../src/extension/runs';
 import { RunModel } from '../../src/lib/observer/model';
 import { encodeFrame, WIRE_VERSION } from '../../src/lib/observer/wire';
-import { extension, screenshot, waitFor } from './helpers';
+import { api, extension, render, screenshot, setting, waitFor } from './helpers';
 
 type Node = ProcessNode<Run>;
-
-async function api(): Promise<MultiprocApi> {
-  return (await extension().activate()) as MultiprocApi;
-}
-
-/** The rendered tree below a node, as "label — description" lines indented by depth. */
-function render(a: MultiprocApi, node: Node | undefined, depth = 0, out: string[] = []): string[] {
-  for (const child of a.provider.getChildren(node)) {
-    const item = a.provider.getTreeItem(child);
-    const label = typeof item.label === 'string' ? item.label : item.label?.label;
-    out.push(`${'  '.repeat(depth)}${label} — ${item.description ?? ''}`);
-    render(a, child, depth + 1, out);
-  }
-  return out;
-}
 
 function findProcess(a: MultiprocApi, run: Run, name: string): Node | undefined {
   const p = run.model.allProcesses().find((x) => x.name === name);
   return p && a.model.procNode(run, p.pid);
-}
-
-async function setting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('multiproc').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
 const DEMO = () => vscode.Uri.file(path.join(extension().extensionPath, 'examples', 'watch', 'producer-consumer.ts'));

@@ -1,0 +1,48 @@
+// For tests and diagnostics: how long a report from a program takes to reach the Processes view.
+// A report's time is taken when it arrives from the observer channel; it ends when VS Code,
+// after the view's next change event, asks the view for children again (the view refetching
+// what changed). Cheap enough to stay on: a timestamp per report, bounded arrays.
+
+const MAX = 10_000;
+
+export class UpdateLatency {
+  /** Arrival times of reports not yet announced to the view. */
+  private waiting: number[] = [];
+  /** Arrival times of reports announced by a change event, until VS Code asks again. */
+  private announced: number[] = [];
+  private done: number[] = [];
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** A report arrived from a program. */
+  arrived(): void {
+    if (this.waiting.length < MAX) this.waiting.push(this.now());
+  }
+
+  /** The view fired onDidChangeTreeData. */
+  changed(): void {
+    if (this.waiting.length === 0) return;
+    this.announced = this.announced.concat(this.waiting).slice(-MAX);
+    this.waiting = [];
+  }
+
+  /** The view answered a getChildren of VS Code's. */
+  answered(): void {
+    if (this.announced.length === 0) return;
+    const t = this.now();
+    for (const a of this.announced) this.done.push(t - a);
+    this.announced = [];
+    if (this.done.length > MAX) this.done = this.done.slice(-MAX);
+  }
+
+  /** Milliseconds from each report's arrival to the view's update, oldest first; `reset` starts afresh. */
+  samples(reset = false): number[] {
+    const out = this.done;
+    if (reset) {
+      this.done = [];
+      this.waiting = [];
+      this.announced = [];
+    }
+    return [...out];
+  }
+}
