@@ -19,7 +19,7 @@ export interface MultiprocApi {
   readonly log: readonly string[];
   readonly statusBar: vscode.StatusBarItem;
   readonly provider: ProcessTreeProvider<Run>;
-  /** For tests and diagnostics: milliseconds from a report's arrival to the view's update. */
+  /** For tests and diagnostics: milliseconds from a report's arrival to VS Code's update of the view. */
   readonly latency: UpdateLatency;
 }
 
@@ -28,8 +28,9 @@ const PROGRAM_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 export function activate(context: vscode.ExtensionContext): MultiprocApi {
   const model = new ProcessModel<Run>();
   const latency = new UpdateLatency();
-  const provider = new ProcessTreeProvider(model, latency);
-  const processesView = vscode.window.createTreeView(PROCESSES_VIEW, { treeDataProvider: provider, showCollapseAll: true });
+  const provider = new ProcessTreeProvider(model);
+  const timed = latency.watch(provider);
+  const processesView = vscode.window.createTreeView(PROCESSES_VIEW, { treeDataProvider: timed.provider, showCollapseAll: true });
   const logChannel = vscode.window.createOutputChannel('multiproc');
   const log: string[] = [];
   const logLine = (line: string) => {
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
     logChannel.appendLine(line);
   };
   context.subscriptions.push(provider, processesView, logChannel, vscode.window.registerFileDecorationProvider(provider));
+  if (timed.subscription) context.subscriptions.push(timed.subscription);
 
   // --- status bar and the clock of live runs ----------------------------------------------
   const statusBar = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);

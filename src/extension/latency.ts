@@ -1,7 +1,9 @@
 // For tests and diagnostics: how long a report from a program takes to reach the Processes view.
 // A report's time is taken when it arrives from the observer channel; it ends when VS Code,
-// after the view's next change event, asks the view for children again (the view refetching
-// what changed). Cheap enough to stay on: a timestamp per report, bounded arrays.
+// after the view's next change event, asks the view for nodes (an item or children: what it
+// does to show what changed; VS Code's refreshes are serial, so this waits for the workbench to
+// have taken the previous one). Cheap enough to stay on: a timestamp per report, bounded arrays.
+import type * as vscode from 'vscode';
 
 const MAX = 10_000;
 
@@ -26,13 +28,36 @@ export class UpdateLatency {
     this.waiting = [];
   }
 
-  /** The view answered a getChildren of VS Code's. */
+  /** VS Code asked the view for nodes. */
   answered(): void {
     if (this.announced.length === 0) return;
     const t = this.now();
     for (const a of this.announced) this.done.push(t - a);
     this.announced = [];
     if (this.done.length > MAX) this.done = this.done.slice(-MAX);
+  }
+
+  /**
+   * The provider as VS Code is to see it: tells this of its change events and of VS Code's
+   * questions (calls made by the extension itself, or by tests, go to the provider and do not count).
+   */
+  watch<T>(provider: vscode.TreeDataProvider<T>): { provider: vscode.TreeDataProvider<T>; subscription?: vscode.Disposable } {
+    const subscription = provider.onDidChangeTreeData?.(() => this.changed());
+    return {
+      subscription,
+      provider: {
+        onDidChangeTreeData: provider.onDidChangeTreeData,
+        getTreeItem: (node) => {
+          this.answered();
+          return provider.getTreeItem(node);
+        },
+        getChildren: (node) => {
+          this.answered();
+          return provider.getChildren(node);
+        },
+        getParent: provider.getParent && ((node) => provider.getParent!(node)),
+      },
+    };
   }
 
   /** Milliseconds from each report's arrival to the view's update, oldest first; `reset` starts afresh. */

@@ -2,13 +2,20 @@ import * as vscode from 'vscode';
 import {
   abnormal, describePool, describeProcess, describeQueue, formatBytes, formatDuration, formatExit, type ProcessInfo,
 } from '../lib/observer/model';
-import type { UpdateLatency } from './latency';
 import type { ProcessModel, ProcessNode, RunLike } from './processModel';
 
 /** The scheme of the node URIs through which finished nodes are greyed and failed ones marked red. */
 export const NODE_SCHEME = 'multiproc-node';
 
 type Tone = 'finished' | 'error' | undefined;
+
+/**
+ * VS Code debounces a tree's change events by 200 ms, restarting the wait on every event: events
+ * closer than that (the runs' models emit up to ~10 a second) postpone its refresh for as long as
+ * they keep coming, which froze the view for the 30 s that 200 processes took to start. So the
+ * view's events are spaced wider than that.
+ */
+const MIN_EVENT_INTERVAL_MS = 300;
 
 /** The Processes view: a TreeDataProvider over a ProcessModel, refreshing only the nodes that changed. */
 export class ProcessTreeProvider<R extends RunLike = RunLike>
@@ -20,17 +27,36 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   private readonly tones = new Map<string, Tone>();
   private readonly pendingTones: vscode.Uri[] = [];
   private readonly unsubscribe: () => void;
+  /** Nodes changed since the last event ('all': the whole tree). */
+  private pending: Set<ProcessNode<R>> | 'all' | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastEvent = -Infinity;
 
-  constructor(private readonly model: ProcessModel<R>, private readonly latency?: UpdateLatency) {
-    this.unsubscribe = model.onDidChange((nodes) => {
-      latency?.changed();
-      this.changed.fire(nodes);
-      this.decorationsChanged.fire(nodes?.map((n) => nodeUri(n)));
-    });
+  constructor(private readonly model: ProcessModel<R>) {
+    this.unsubscribe = model.onDidChange((nodes) => this.schedule(nodes));
   }
 
-  refresh(): void {
-    this.changed.fire(undefined);
+  private schedule(nodes: Array<ProcessNode<R>> | undefined): void {
+    if (!nodes) this.pending = 'all';
+    else if (this.pending !== 'all') {
+      this.pending ??= new Set();
+      for (const n of nodes) this.pending.add(n);
+    }
+    if (this.timer) return;
+    const wait = this.lastEvent + MIN_EVENT_INTERVAL_MS - performance.now();
+    if (wait <= 0) this.fire();
+    else this.timer = setTimeout(() => this.fire(), wait);
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    this.lastEvent = performance.now();
+    const nodes = pending === 'all' ? undefined : [...pending];
+    this.changed.fire(nodes);
+    this.decorationsChanged.fire(nodes?.map((n) => nodeUri(n)));
   }
 
   getTreeItem(node: ProcessNode<R>): vscode.TreeItem {
@@ -44,9 +70,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   }
 
   getChildren(node?: ProcessNode<R>): Array<ProcessNode<R>> {
-    const children = this.model.getChildren(node);
-    this.latency?.answered();
-    return children;
+    return this.model.getChildren(node);
   }
 
   getParent(node: ProcessNode<R>): ProcessNode<R> | undefined {
@@ -155,6 +179,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   }
 
   dispose(): void {
+    clearTimeout(this.timer);
     this.unsubscribe();
     this.changed.dispose();
     this.decorationsChanged.dispose();

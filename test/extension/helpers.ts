@@ -57,12 +57,9 @@ export async function setting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('multiproc').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
-/**
- * The rendered tree below a node, as "label — description" lines indented by depth. Children
- * come from the model, not the provider, so that rendering does not count as the view's update.
- */
+/** The rendered tree below a node, as "label — description" lines indented by depth. */
 export function render(a: MultiprocApi, node: ProcessNode<Run> | undefined, depth = 0, out: string[] = []): string[] {
-  for (const child of a.model.getChildren(node)) {
+  for (const child of a.provider.getChildren(node)) {
     const item = a.provider.getTreeItem(child);
     const label = typeof item.label === 'string' ? item.label : item.label?.label;
     out.push(`${'  '.repeat(depth)}${label} — ${item.description ?? ''}`);

@@ -232,7 +232,7 @@ suite('run and watch (issue 6)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('200 processes: the tree renders fast, and a flood of reports refreshes it at most ~10 times a second', async function () {
+  test('200 processes: the tree renders fast, and a flood of reports refreshes it a few times a second, spaced for the debounce of VS Code', async function () {
     this.timeout(30_000);
     const a = await api();
     // a model fed directly: 200 real node processes would need ~10 GB here
@@ -258,8 +258,8 @@ suite('run and watch (issue 6)', () => {
       console.log(`    full render of 241 nodes: ${fullRenderMs.toFixed(1)} ms`);
       assert.ok(fullRenderMs < 250, `full render took ${fullRenderMs} ms`);
 
-      let events = 0;
-      const sub = a.provider.onDidChangeTreeData(() => { events += 1; });
+      const eventTimes: number[] = [];
+      const sub = a.provider.onDidChangeTreeData(() => { eventTimes.push(performance.now()); });
       let worstLag = 0;
       let last = performance.now();
       const lagTimer = setInterval(() => {
@@ -279,8 +279,12 @@ suite('run and watch (issue 6)', () => {
       }
       clearInterval(lagTimer);
       sub.dispose();
-      console.log(`    ${reports} reports in 2 s: ${events} tree refreshes, worst extension-host lag ${worstLag.toFixed(0)} ms`);
-      assert.ok(events >= 5 && events <= 25, `${events} refreshes in 2 s`);
+      const events = eventTimes.length;
+      const minGap = Math.min(...eventTimes.slice(1).map((t, i) => t - eventTimes[i]));
+      console.log(`    ${reports} reports in 2 s: ${events} tree refreshes, at least ${minGap.toFixed(0)} ms apart; worst extension-host lag ${worstLag.toFixed(0)} ms`);
+      assert.ok(events >= 4, `${events} refreshes in 2 s`);
+      // VS Code's view waits for 200 ms without events before it refreshes
+      assert.ok(minGap > 200, `refreshes ${minGap.toFixed(0)} ms apart`);
       assert.ok(worstLag < 500, `the extension host stalled ${worstLag} ms`);
       await vscode.commands.executeCommand('multiproc.processes.focus');
       await screenshot('watch-200.png', 1000);
