@@ -193,9 +193,11 @@ function nodeUri(node: ProcessNode): vscode.Uri {
 function processIcon(p: ProcessInfo): vscode.ThemeIcon {
   if (p.state === 'starting') return new vscode.ThemeIcon('loading~spin');
   if (p.state === 'exited') {
-    return abnormal(p)
-      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
-      : new vscode.ThemeIcon('pass', new vscode.ThemeColor('disabledForeground'));
+    if (abnormal(p)) return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    // no exit code: it ended with its parent (e.g. a SIGKILLed main), which could not report it;
+    // a tick would claim a success nobody saw
+    if (p.exitCode === undefined) return new vscode.ThemeIcon('question', new vscode.ThemeColor('disabledForeground'));
+    return new vscode.ThemeIcon('pass', new vscode.ThemeColor('disabledForeground'));
   }
   if (p.origin === 'os') return new vscode.ThemeIcon('terminal', new vscode.ThemeColor('charts.yellow'));
   if (p.origin === 'main') return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('charts.green'));
@@ -206,7 +208,7 @@ function processTooltip(p: ProcessInfo, parent: string | undefined): vscode.Mark
   const rows: Array<[string, string]> = [
     ['pid', String(p.pid)],
     ['parent', `${parent ?? '?'} (pid ${p.ppid})`],
-    ['state', p.state === 'exited' ? formatExit(p) : p.state],
+    ['state', p.state !== 'exited' ? p.state : p.exitCode === undefined && !p.signal ? 'exited, exit code unknown (not reported: its parent ended first)' : formatExit(p)],
     ['started', new Date(p.startTime).toLocaleTimeString()],
   ];
   if (p.endTime !== undefined) rows.push(['duration', formatDuration(p.endTime - p.startTime)]);
