@@ -139,33 +139,6 @@ suite('run and watch (issue 6)', () => {
     await vscode.commands.executeCommand('workbench.action.closePanel');
   });
 
-  test('failure to start is shown and the run marked failed: no node, a syntax error', async function () {
-    this.timeout(30_000);
-    await setting('nodePath', 'multiproc-no-such-node');
-    const noNode = (await vscode.commands.executeCommand('multiproc.run', DEMO())) as Run;
-    await waitFor('the run failed', () => noNode.model.state === 'failed', 5000);
-    assert.match(noNode.model.failure ?? '', /"multiproc-no-such-node" was not found/);
-    await setting('nodePath', undefined);
-
-    const missing = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(path.join(os.tmpdir(), 'multiproc-no-such-program.ts')))) as Run;
-    assert.equal(missing.model.state, 'failed');
-    assert.match(missing.model.failure ?? '', /^cannot run .*multiproc-no-such-program\.ts: no such file$/);
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
-    const bad = path.join(dir, 'broken.ts');
-    fs.writeFileSync(bad, "import { isMainProcess } from 'multiproc';\nconst x: number = ;\nconsole.log(isMainProcess(), x);\n");
-    const syntax = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(bad))) as Run;
-    await waitFor('the run failed', () => syntax.model.state === 'failed', 15_000);
-    assert.match(syntax.model.failure ?? '', /syntax error: .*\(broken\.ts:2\)/);
-    const a = await api();
-    const tree = render(a, undefined);
-    assert.ok(tree.some((l) => /^broken\.ts #\d+ — .*failed/.test(l)), tree.join('\n'));
-    assert.ok(tree.some((l) => /^ {2}syntax error/.test(l)), 'the reason is shown under the run');
-    await screenshot('watch-failed.png');
-    await vscode.commands.executeCommand('notifications.clearAll');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   test('a program in a folder without node_modules imports multiproc from the extension', async function () {
     this.timeout(30_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
