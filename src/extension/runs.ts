@@ -57,6 +57,7 @@ export class Run implements vscode.Disposable {
   private server: ObserverServer | undefined;
   private sampler: OsSampler | undefined;
   private sampleTimer: ReturnType<typeof setInterval> | undefined;
+  private sampling = false;
   private stderrHead = '';
   /** The last 64 KB of the run's output, as its output channel shows it (for tests and summaries). */
   outputTail = '';
@@ -164,11 +165,16 @@ export class Run implements vscode.Disposable {
   }
 
   private async sample(): Promise<void> {
-    if (!this.sampler || !this.model.live) return;
+    // on a loaded machine a sample (ps, then /proc per process) can outlast the second between
+    // two; starting more of them would only add to the load
+    if (!this.sampler || !this.model.live || this.sampling) return;
+    this.sampling = true;
     try {
       this.model.applySample(await this.sampler.sample());
     } catch (e) {
       this.log(`run #${this.seq}: OS sample failed: ${(e as Error).message}`);
+    } finally {
+      this.sampling = false;
     }
   }
 
