@@ -16,6 +16,11 @@ export class UpdateLatency {
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
+  /** Reports that VS Code has not fetched yet. */
+  get pending(): number {
+    return this.waiting.length + this.announced.length;
+  }
+
   /** A report arrived from a program. */
   arrived(): void {
     if (this.waiting.length < MAX) this.waiting.push(this.now());

@@ -164,9 +164,15 @@ suite('reliability (issue 8)', () => {
       await waitFor('the program to say so', () => /200 processes started/.test(run.outputTail), 30_000);
       const startMs = performance.now() - t0;
       const worstStall = stall.stop();
-      await sleep(1000); // the last of them reach the view
+      await waitFor('the view to have fetched what every report changed', () => a.latency.pending === 0, 120_000);
+      const caughtUpMs = performance.now() - t0;
+      // a process counts as running once the OS lists it; booting node goes on for a while after
+      const live = () => run.model.liveProcesses();
+      await waitFor('the 200 to settle (under half a core between them)',
+        () => live().every((p) => p.cpu !== undefined) && live().reduce((sum, p) => sum + p.cpu!, 0) < 50, 120_000);
+      const settledMs = performance.now() - t0;
       const starting = summary(a.latency.samples(true));
-      console.log(`    200 processes running after ${(startMs / 1000).toFixed(1)} s (the extension host stalled up to ${(worstStall / 1000).toFixed(1)} s meanwhile)`);
+      console.log(`    200 processes running after ${(startMs / 1000).toFixed(1)} s (the extension host stalled up to ${(worstStall / 1000).toFixed(1)} s meanwhile), all in the view after ${(caughtUpMs / 1000).toFixed(1)} s, idle after ${(settledMs / 1000).toFixed(1)} s`);
       console.log(`    report→view while they start: ${starting.text}`);
 
       const tree = render(a, a.model.runNode(run));
@@ -194,7 +200,7 @@ suite('reliability (issue 8)', () => {
       const copyMs = performance.now() - t;
       console.log(`    with 200 live: reveal of the last grandchild ${revealMs.toFixed(0)} ms, exit-code table ${tableMs.toFixed(0)} ms, Copy PID ${copyMs.toFixed(0)} ms`);
       for (const [what, ms] of [['reveal', revealMs], ['exit-code table', tableMs], ['Copy PID', copyMs]] as const) {
-        assert.ok(ms < 3000, `${what} took ${ms.toFixed(0)} ms with 200 live processes`);
+        assert.ok(ms < 5000, `${what} took ${ms.toFixed(0)} ms with 200 live processes`);
       }
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await vscode.commands.executeCommand('notifications.clearAll');
