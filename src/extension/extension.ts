@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { abnormal, formatDuration, formatExit, formatExitTable, type ExitRow, type ProcessInfo } from '../lib/observer/model';
 import { registerCommands } from './commands';
+import { UpdateLatency } from './latency';
 import { ProcessModel, type ProcessNode } from './processModel';
 import { ProcessTreeProvider } from './processTree';
 import { Run, signal } from './runs';
@@ -18,14 +19,18 @@ export interface MultiprocApi {
   readonly log: readonly string[];
   readonly statusBar: vscode.StatusBarItem;
   readonly provider: ProcessTreeProvider<Run>;
+  /** For tests and diagnostics: milliseconds from a report's arrival to VS Code's update of the view. */
+  readonly latency: UpdateLatency;
 }
 
 const PROGRAM_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 
 export function activate(context: vscode.ExtensionContext): MultiprocApi {
   const model = new ProcessModel<Run>();
+  const latency = new UpdateLatency();
   const provider = new ProcessTreeProvider(model);
-  const processesView = vscode.window.createTreeView(PROCESSES_VIEW, { treeDataProvider: provider, showCollapseAll: true });
+  const timed = latency.watch(provider);
+  const processesView = vscode.window.createTreeView(PROCESSES_VIEW, { treeDataProvider: timed.provider, showCollapseAll: true });
   const logChannel = vscode.window.createOutputChannel('multiproc');
   const log: string[] = [];
   const logLine = (line: string) => {
@@ -34,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
     logChannel.appendLine(line);
   };
   context.subscriptions.push(provider, processesView, logChannel, vscode.window.registerFileDecorationProvider(provider));
+  if (timed.subscription) context.subscriptions.push(timed.subscription);
 
   // --- status bar and the clock of live runs ----------------------------------------------
   const statusBar = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
@@ -101,10 +107,24 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
     return pick?.run;
   };
 
+  // where a run failed (a syntax error, an uncaught error), in the Problems panel and the editor
+  const problems = vscode.languages.createDiagnosticCollection('multiproc');
+  context.subscriptions.push(problems);
+  const showProblem = (run: Run) => {
+    const at = run.failedAt;
+    if (!at) return;
+    const pos = new vscode.Position(Math.max(0, at.line - 1), Math.max(0, (at.column ?? 1) - 1));
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos), `${run.label} #${run.seq} failed: ${at.message}`, vscode.DiagnosticSeverity.Error);
+    diagnostic.source = 'multiproc';
+    problems.set(vscode.Uri.file(at.file), [diagnostic]);
+  };
+
   const startRun = async (file: vscode.Uri): Promise<Run> => {
-    const run = new Run(++seq, file, context.extensionPath, logLine);
+    problems.clear(); // the previous run's failure is no longer news
+    const run = new Run(++seq, file, context.extensionPath, logLine, () => latency.arrived());
     model.add(run);
     context.subscriptions.push(run);
+    void run.whenExited().then(() => showProblem(run));
     await run.start();
     updateStatus();
     return run;
@@ -124,8 +144,11 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
 
   registerCommands(context, {
     'multiproc.run': async (arg?: unknown) => {
-      let file = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-      if (!file || file.scheme !== 'file' || !PROGRAM_FILE.test(file.fsPath)) {
+      // A path the caller names (the explorer, another extension, a test) is run as given, and
+      // the run says what is wrong with it; only the active editor's file must look like a program.
+      const editor = vscode.window.activeTextEditor?.document.uri;
+      let file = arg instanceof vscode.Uri ? arg : editor?.scheme === 'file' && PROGRAM_FILE.test(editor.fsPath) ? editor : undefined;
+      if (!file) {
         const picked = await vscode.window.showOpenDialog({
           title: 'Run with multiproc', canSelectMany: false, filters: { Programs: ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'] },
         });
@@ -227,7 +250,7 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
     },
   });
 
-  return { model, processesView, log, statusBar, provider };
+  return { model, processesView, log, statusBar, provider, latency };
 }
 
 function isPidArg(arg: unknown): arg is { pid: number } {

@@ -15,11 +15,13 @@ function children(pid: number): Promise<Array<{ PID: string; PPID: string; COMMA
   });
 }
 
+/** CPU ticks, memory and command line of a live process; undefined once it has ended (gone or a zombie). */
 async function procStat(pid: number): Promise<{ ticks: number; rss: number; command?: string } | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // the command name in parentheses may itself hold spaces and parentheses
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     const ticks = Number(fields[11]) + Number(fields[12]);
     const rss = Number(fields[21]) * PAGE_BYTES;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -56,9 +58,13 @@ export class OsSampler {
     if (process.platform === 'linux') {
       const now = Date.now();
       const next = new Map<number, { ticks: number; at: number }>();
+      const ended = new Set<OsProcess>();
       await Promise.all(tree.map(async (row) => {
         const s = await procStat(row.pid);
-        if (!s) return;
+        if (!s) {
+          ended.add(row);
+          return;
+        }
         const before = this.last.get(row.pid);
         // CPU is a rate: a process seen for the first time has none until the next sample
         if (before && now > before.at) row.cpu = Math.max(0, ((s.ticks - before.ticks) / CLOCK_TICKS) / ((now - before.at) / 1000) * 100);
@@ -67,7 +73,10 @@ export class OsSampler {
         next.set(row.pid, { ticks: s.ticks, at: now });
       }));
       this.last = next;
-      return tree;
+      // A descendant that ended between `ps` and /proc (or is a zombie: its cmdline is empty)
+      // has only its short name left, which cannot tell the library's esbuild service or warm
+      // spare from a process the program started: leave it out rather than show a stray.
+      return tree.filter((row, i) => i === 0 || !ended.has(row));
     }
     const stats = await psStats(tree.map((r) => r.pid));
     for (const row of tree) Object.assign(row, stats.get(row.pid));

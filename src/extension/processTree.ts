@@ -9,6 +9,14 @@ export const NODE_SCHEME = 'multiproc-node';
 
 type Tone = 'finished' | 'error' | undefined;
 
+/**
+ * VS Code debounces a tree's change events by 200 ms, restarting the wait on every event: events
+ * closer than that (the runs' models emit up to ~10 a second) postpone its refresh for as long as
+ * they keep coming, which froze the view for the 30 s that 200 processes took to start. So the
+ * view's events are spaced wider than that.
+ */
+const MIN_EVENT_INTERVAL_MS = 300;
+
 /** The Processes view: a TreeDataProvider over a ProcessModel, refreshing only the nodes that changed. */
 export class ProcessTreeProvider<R extends RunLike = RunLike>
 implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvider, vscode.Disposable {
@@ -19,16 +27,36 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   private readonly tones = new Map<string, Tone>();
   private readonly pendingTones: vscode.Uri[] = [];
   private readonly unsubscribe: () => void;
+  /** Nodes changed since the last event ('all': the whole tree). */
+  private pending: Set<ProcessNode<R>> | 'all' | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastEvent = -Infinity;
 
   constructor(private readonly model: ProcessModel<R>) {
-    this.unsubscribe = model.onDidChange((nodes) => {
-      this.changed.fire(nodes);
-      this.decorationsChanged.fire(nodes?.map((n) => nodeUri(n)));
-    });
+    this.unsubscribe = model.onDidChange((nodes) => this.schedule(nodes));
   }
 
-  refresh(): void {
-    this.changed.fire(undefined);
+  private schedule(nodes: Array<ProcessNode<R>> | undefined): void {
+    if (!nodes) this.pending = 'all';
+    else if (this.pending !== 'all') {
+      this.pending ??= new Set();
+      for (const n of nodes) this.pending.add(n);
+    }
+    if (this.timer) return;
+    const wait = this.lastEvent + MIN_EVENT_INTERVAL_MS - performance.now();
+    if (wait <= 0) this.fire();
+    else this.timer = setTimeout(() => this.fire(), wait);
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    this.lastEvent = performance.now();
+    const nodes = pending === 'all' ? undefined : [...pending];
+    this.changed.fire(nodes);
+    this.decorationsChanged.fire(nodes?.map((n) => nodeUri(n)));
   }
 
   getTreeItem(node: ProcessNode<R>): vscode.TreeItem {
@@ -151,6 +179,7 @@ implements vscode.TreeDataProvider<ProcessNode<R>>, vscode.FileDecorationProvide
   }
 
   dispose(): void {
+    clearTimeout(this.timer);
     this.unsubscribe();
     this.changed.dispose();
     this.decorationsChanged.dispose();
@@ -164,9 +193,11 @@ function nodeUri(node: ProcessNode): vscode.Uri {
 function processIcon(p: ProcessInfo): vscode.ThemeIcon {
   if (p.state === 'starting') return new vscode.ThemeIcon('loading~spin');
   if (p.state === 'exited') {
-    return abnormal(p)
-      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
-      : new vscode.ThemeIcon('pass', new vscode.ThemeColor('disabledForeground'));
+    if (abnormal(p)) return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    // no exit code: it ended with its parent (e.g. a SIGKILLed main), which could not report it;
+    // a tick would claim a success nobody saw
+    if (p.exitCode === undefined) return new vscode.ThemeIcon('question', new vscode.ThemeColor('disabledForeground'));
+    return new vscode.ThemeIcon('pass', new vscode.ThemeColor('disabledForeground'));
   }
   if (p.origin === 'os') return new vscode.ThemeIcon('terminal', new vscode.ThemeColor('charts.yellow'));
   if (p.origin === 'main') return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('charts.green'));
@@ -177,7 +208,7 @@ function processTooltip(p: ProcessInfo, parent: string | undefined): vscode.Mark
   const rows: Array<[string, string]> = [
     ['pid', String(p.pid)],
     ['parent', `${parent ?? '?'} (pid ${p.ppid})`],
-    ['state', p.state === 'exited' ? formatExit(p) : p.state],
+    ['state', p.state !== 'exited' ? p.state : p.exitCode === undefined && !p.signal ? 'exited, exit code unknown (not reported: its parent ended first)' : formatExit(p)],
     ['started', new Date(p.startTime).toLocaleTimeString()],
   ];
   if (p.endTime !== undefined) rows.push(['duration', formatDuration(p.endTime - p.startTime)]);

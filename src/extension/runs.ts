@@ -57,9 +57,12 @@ export class Run implements vscode.Disposable {
   private server: ObserverServer | undefined;
   private sampler: OsSampler | undefined;
   private sampleTimer: ReturnType<typeof setInterval> | undefined;
+  private sampling = false;
   private stderrHead = '';
   /** The last 64 KB of the run's output, as its output channel shows it (for tests and summaries). */
   outputTail = '';
+  /** Where the program failed and why, when its error output points into a file of its own. */
+  failedAt: { file: string; line: number; column?: number; message: string } | undefined;
   private stopping = false;
   private readonly exited: Promise<void>;
   private resolveExited!: () => void;
@@ -70,6 +73,8 @@ export class Run implements vscode.Disposable {
     readonly file: vscode.Uri,
     private readonly extensionPath: string,
     private readonly log: (message: string) => void,
+    /** Told of each report as it arrives (for the view's latency figures). */
+    private readonly onReport: () => void = () => undefined,
   ) {
     this.label = path.basename(file.fsPath);
     this.model = new RunModel({ id: String(seq), script: file.fsPath });
@@ -89,13 +94,17 @@ export class Run implements vscode.Disposable {
   async start(): Promise<void> {
     const file = this.file.fsPath;
     const settings = settingsFor(this.file);
-    if (!existsSync(file) || !statSync(file).isFile()) {
-      this.failToStart(`cannot run ${file}: no such file`);
+    const notAProgram = whyNotAFile(file);
+    if (notAProgram) {
+      this.failToStart(`cannot run ${file}: ${notAProgram}`);
       return;
     }
     try {
       this.server = await ObserverServer.start({
-        onReport: (r) => this.model.apply(r),
+        onReport: (r) => {
+          this.onReport();
+          this.model.apply(r);
+        },
         onPeer: (pid) => this.model.peer(pid),
         onLog: (m) => this.log(`run #${this.seq}: ${m}`),
       });
@@ -137,9 +146,10 @@ export class Run implements vscode.Disposable {
       this.append(d.toString('utf8'));
     });
     child.once('error', (e: NodeJS.ErrnoException) => {
+      // the setting is named either way: it is what the user has to change
       const why = e.code === 'ENOENT'
         ? `cannot start the program: "${settings.nodePath}" was not found (set multiproc.nodePath to a Node.js executable)`
-        : `cannot start ${settings.nodePath}: ${e.message}`;
+        : `cannot start the program: "${settings.nodePath}" cannot be run, ${e.code ?? e.message} (set multiproc.nodePath to a Node.js executable)`;
       this.failToStart(why);
     });
     if (child.pid === undefined) return; // 'error' follows
@@ -155,11 +165,16 @@ export class Run implements vscode.Disposable {
   }
 
   private async sample(): Promise<void> {
-    if (!this.sampler || !this.model.live) return;
+    // on a loaded machine a sample (ps, then /proc per process) can outlast the second between
+    // two; starting more of them would only add to the load
+    if (!this.sampler || !this.model.live || this.sampling) return;
+    this.sampling = true;
     try {
       this.model.applySample(await this.sampler.sample());
     } catch (e) {
       this.log(`run #${this.seq}: OS sample failed: ${(e as Error).message}`);
+    } finally {
+      this.sampling = false;
     }
   }
 
@@ -175,6 +190,7 @@ export class Run implements vscode.Disposable {
       const message = errorMessage(this.stderrHead);
       const where = errorLocation(this.stderrHead, this.file.fsPath);
       this.model.fail(message ? `${message}${where ? ` (${path.basename(where.file)}:${where.line})` : ''}` : `exit code ${code}`);
+      if (message && where) this.failedAt = { ...where, message };
       if (message) void this.showFailure(`${this.label} failed: ${message}`, where);
     }
     this.model.flush();
@@ -223,6 +239,14 @@ export class Run implements vscode.Disposable {
     this.model.dispose();
     this.output.dispose();
   }
+}
+
+/** Why a path cannot be run as a program file, or undefined when it is a file. */
+function whyNotAFile(file: string): string | undefined {
+  if (!existsSync(file)) return 'no such file';
+  const stat = statSync(file);
+  if (stat.isDirectory()) return 'it is a directory, not a program file';
+  return stat.isFile() ? undefined : 'not a regular file';
 }
 
 /** True when an executable of this name is in a directory of PATH. */

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { MultiprocApi } from '../../src/extension/extension';
+import type { ProcessNode } from '../../src/extension/processModel';
+import type { Run } from '../../src/extension/runs';
 
 export const EXTENSION_ID = 'multiproc.multiproc';
 /** Prefix of every line the tests print (U+2063, invisible); the driver prints only those. */
@@ -44,4 +47,23 @@ export async function screenshot(name: string, settleMs = 500): Promise<string> 
   console.log(`${SCREENSHOT_TAG} ${name}`);
   await waitFor(`screenshot ${name}`, () => fs.existsSync(file), 15_000);
   return file;
+}
+
+export async function api(): Promise<MultiprocApi> {
+  return (await extension().activate()) as MultiprocApi;
+}
+
+export async function setting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('multiproc').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** The rendered tree below a node, as "label — description" lines indented by depth. */
+export function render(a: MultiprocApi, node: ProcessNode<Run> | undefined, depth = 0, out: string[] = []): string[] {
+  for (const child of a.provider.getChildren(node)) {
+    const item = a.provider.getTreeItem(child);
+    const label = typeof item.label === 'string' ? item.label : item.label?.label;
+    out.push(`${'  '.repeat(depth)}${label} — ${item.description ?? ''}`);
+    render(a, child, depth + 1, out);
+  }
+  return out;
 }

@@ -12,32 +12,13 @@ import type { ProcessNode } from '../../src/extension/processModel';
 import type { Run } from '../../src/extension/runs';
 import { RunModel } from '../../src/lib/observer/model';
 import { encodeFrame, WIRE_VERSION } from '../../src/lib/observer/wire';
-import { extension, screenshot, waitFor } from './helpers';
+import { api, extension, render, screenshot, setting, waitFor } from './helpers';
 
 type Node = ProcessNode<Run>;
-
-async function api(): Promise<MultiprocApi> {
-  return (await extension().activate()) as MultiprocApi;
-}
-
-/** The rendered tree below a node, as "label — description" lines indented by depth. */
-function render(a: MultiprocApi, node: Node | undefined, depth = 0, out: string[] = []): string[] {
-  for (const child of a.provider.getChildren(node)) {
-    const item = a.provider.getTreeItem(child);
-    const label = typeof item.label === 'string' ? item.label : item.label?.label;
-    out.push(`${'  '.repeat(depth)}${label} — ${item.description ?? ''}`);
-    render(a, child, depth + 1, out);
-  }
-  return out;
-}
 
 function findProcess(a: MultiprocApi, run: Run, name: string): Node | undefined {
   const p = run.model.allProcesses().find((x) => x.name === name);
   return p && a.model.procNode(run, p.pid);
-}
-
-async function setting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('multiproc').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
 const DEMO = () => vscode.Uri.file(path.join(extension().extensionPath, 'examples', 'watch', 'producer-consumer.ts'));
@@ -158,33 +139,6 @@ suite('run and watch (issue 6)', () => {
     await vscode.commands.executeCommand('workbench.action.closePanel');
   });
 
-  test('failure to start is shown and the run marked failed: no node, a syntax error', async function () {
-    this.timeout(30_000);
-    await setting('nodePath', 'multiproc-no-such-node');
-    const noNode = (await vscode.commands.executeCommand('multiproc.run', DEMO())) as Run;
-    await waitFor('the run failed', () => noNode.model.state === 'failed', 5000);
-    assert.match(noNode.model.failure ?? '', /"multiproc-no-such-node" was not found/);
-    await setting('nodePath', undefined);
-
-    const missing = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(path.join(os.tmpdir(), 'multiproc-no-such-program.ts')))) as Run;
-    assert.equal(missing.model.state, 'failed');
-    assert.match(missing.model.failure ?? '', /^cannot run .*multiproc-no-such-program\.ts: no such file$/);
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
-    const bad = path.join(dir, 'broken.ts');
-    fs.writeFileSync(bad, "import { isMainProcess } from 'multiproc';\nconst x: number = ;\nconsole.log(isMainProcess(), x);\n");
-    const syntax = (await vscode.commands.executeCommand('multiproc.run', vscode.Uri.file(bad))) as Run;
-    await waitFor('the run failed', () => syntax.model.state === 'failed', 15_000);
-    assert.match(syntax.model.failure ?? '', /syntax error: .*\(broken\.ts:2\)/);
-    const a = await api();
-    const tree = render(a, undefined);
-    assert.ok(tree.some((l) => /^broken\.ts #\d+ — .*failed/.test(l)), tree.join('\n'));
-    assert.ok(tree.some((l) => /^ {2}syntax error/.test(l)), 'the reason is shown under the run');
-    await screenshot('watch-failed.png');
-    await vscode.commands.executeCommand('notifications.clearAll');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   test('a program in a folder without node_modules imports multiproc from the extension', async function () {
     this.timeout(30_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-ext-'));
@@ -251,7 +205,7 @@ suite('run and watch (issue 6)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('200 processes: the tree renders fast, and a flood of reports refreshes it at most ~10 times a second', async function () {
+  test('200 processes: the tree renders fast, and a flood of reports refreshes it a few times a second, spaced for the debounce of VS Code', async function () {
     this.timeout(30_000);
     const a = await api();
     // a model fed directly: 200 real node processes would need ~10 GB here
@@ -277,8 +231,11 @@ suite('run and watch (issue 6)', () => {
       console.log(`    full render of 241 nodes: ${fullRenderMs.toFixed(1)} ms`);
       assert.ok(fullRenderMs < 250, `full render took ${fullRenderMs} ms`);
 
-      let events = 0;
-      const sub = a.provider.onDidChangeTreeData(() => { events += 1; });
+      // the view is visible, so that VS Code fetches what changes
+      await vscode.commands.executeCommand('multiproc.processes.focus');
+      a.latency.samples(true);
+      const eventTimes: number[] = [];
+      const sub = a.provider.onDidChangeTreeData(() => { eventTimes.push(performance.now()); });
       let worstLag = 0;
       let last = performance.now();
       const lagTimer = setInterval(() => {
@@ -289,6 +246,7 @@ suite('run and watch (issue 6)', () => {
       t0 = performance.now();
       let reports = 0;
       while (performance.now() - t0 < 2000) {
+        a.latency.arrived();
         for (let k = 0; k < 50; k++, reports++) {
           const i = reports % 40;
           model.apply({ t: 'queue', id: `q${i}`, pid: base + 1 + (i % 20), kind: 'Queue', depth: reports % 6, bytes: 0, getters: 0, putters: 0, maxsize: 5, time: Date.now() });
@@ -298,10 +256,19 @@ suite('run and watch (issue 6)', () => {
       }
       clearInterval(lagTimer);
       sub.dispose();
-      console.log(`    ${reports} reports in 2 s: ${events} tree refreshes, worst extension-host lag ${worstLag.toFixed(0)} ms`);
-      assert.ok(events >= 5 && events <= 25, `${events} refreshes in 2 s`);
+      await new Promise((r) => setTimeout(r, 700));
+      const latency = a.latency.samples(true);
+      const events = eventTimes.length;
+      const minGap = Math.min(...eventTimes.slice(1).map((t, i) => t - eventTimes[i]));
+      console.log(`    ${reports} reports in 2 s: ${events} tree refreshes, at least ${minGap.toFixed(0)} ms apart; worst extension-host lag ${worstLag.toFixed(0)} ms`);
+      assert.ok(events >= 4, `${events} refreshes in 2 s`);
+      // VS Code's view waits for 200 ms without events before it refreshes
+      assert.ok(minGap > 200, `refreshes ${minGap.toFixed(0)} ms apart`);
       assert.ok(worstLag < 500, `the extension host stalled ${worstLag} ms`);
-      await vscode.commands.executeCommand('multiproc.processes.focus');
+      // a view that waited for the flood to end would have kept the first batches for 2 s
+      const slowest = Math.max(...latency);
+      console.log(`    ${latency.length} batches reached the view, the slowest after ${slowest.toFixed(0)} ms`);
+      assert.ok(latency.length > 100 && slowest < 1000, `${latency.length} batches, slowest ${slowest.toFixed(0)} ms`);
       await screenshot('watch-200.png', 1000);
     } finally {
       a.model.remove(fake);

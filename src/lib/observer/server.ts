@@ -17,7 +17,7 @@ export interface ObserverServerOptions {
   onPeer?(pid: number): void;
   /** Why a connection or a frame was dropped; never called for well-behaved peers. */
   onLog?(message: string): void;
-  /** A peer that does not say hello within this time is dropped (ms). */
+  /** A peer that does not say hello within this time is dropped (ms; default 30 s). */
   helloTimeoutMs?: number;
 }
 
@@ -109,7 +109,13 @@ export class ObserverServer {
     this.sockets.add(socket);
     const decoder = new FrameDecoder();
     let peerPid = 0;
-    const helloTimer = setTimeout(() => this.drop(socket, 'no hello'), this.options.helloTimeoutMs ?? 5000);
+    // A good peer can be late: it writes its hello only when its event loop next turns, which on
+    // a loaded machine (200 processes starting on 2 cores) took more than 5 s. The limit only
+    // bounds what a silent connection holds, so it is generous; and the drop waits for the poll
+    // phase, so that after a stall of this process a hello already received is read first.
+    const helloTimer = setTimeout(() => setImmediate(() => {
+      if (!peerPid && !socket.destroyed) this.drop(socket, 'no hello');
+    }), this.options.helloTimeoutMs ?? 30_000);
     helloTimer.unref();
     socket.on('close', () => {
       clearTimeout(helloTimer);
