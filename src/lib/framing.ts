@@ -19,6 +19,8 @@ export function checkSize(bytes: number, what = 'message'): void {
 
 /** Bodies this large are written as they are, not copied into a batch. */
 const BIG = 16 * 1024;
+/** A batch this large is written at once, without waiting for the end of the tick. */
+const FLUSH_AT = 64 * 1024;
 
 /** Reassembles frames from chunks without copying small frames twice or big frames more than once. */
 export class FrameReader {
@@ -82,6 +84,7 @@ export class FrameReader {
 export class FrameWriter {
   /** Small frames are copied, header and all, into this tick's batch; large bodies wait beside it. */
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private batch: Buffer | undefined;
   private used = 0;
   private scheduled = false;
@@ -100,6 +103,7 @@ export class FrameWriter {
         if (p.length >= BIG) {
           this.cut();
           this.pending.push(p);
+          this.pendingBytes += p.length;
         } else {
           this.copy(p);
         }
@@ -127,7 +131,10 @@ export class FrameWriter {
 
   /** Ends the batch: what it holds joins the pending writes. */
   private cut(): void {
-    if (this.batch && this.used > 0) this.pending.push(this.batch.subarray(0, this.used));
+    if (this.batch && this.used > 0) {
+      this.pending.push(this.batch.subarray(0, this.used));
+      this.pendingBytes += this.used;
+    }
     this.batch = undefined;
     this.used = 0;
   }
@@ -140,6 +147,10 @@ export class FrameWriter {
 
   write(body: Buffer | Buffer[]): boolean {
     this.add(body);
+    // A loop that awaits each send runs in one long chain of microtasks, which the end-of-tick
+    // flush would wait out: past 64 KiB the batch goes now, so memory stays bounded and the
+    // reader is not kept waiting.
+    if (this.used + this.pendingBytes >= FLUSH_AT) return this.flush();
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(() => this.flush());
@@ -154,6 +165,7 @@ export class FrameWriter {
     const parts = this.pending;
     if (!parts.length) return true;
     this.pending = [];
+    this.pendingBytes = 0;
     if (parts.length === 1) return this.socket.write(parts[0]);
     // Corked, the socket hands all of them to the OS in one writev.
     let ok = true;

@@ -126,11 +126,7 @@ export class QueueClient {
   private handOut(item: Buffer): Buffer {
     this.handed++;
     this.ledgerFd.setFloat64(this.slot, this.handed);
-    const now = performance.now();
-    // A consumer that comes back quickly reads ahead more; a slow one reads none ahead, so that
-    // work is shared fairly between consumers.
-    this.readAhead = now - this.lastHandOut < 1 ? Math.min(MAX_READ_AHEAD, this.readAhead * 2 + 1) : 0;
-    this.lastHandOut = now;
+    this.lastHandOut = performance.now();
     // The owner hears of it with the next frame this process sends (a ping-pong caller puts or
     // asks for more in the same turn), or at the end of this turn: one write, not two.
     if (this.takenUnsent++ === 0) setImmediate(() => this.sendTaken());
@@ -145,27 +141,42 @@ export class QueueClient {
   }
 
   /** Sends a frame to the owner, after the hand-outs it has not heard of yet. */
-  private send(body: Buffer | Buffer[]): void {
+  private send(body: Buffer | Buffer[], now = false): void {
     this.sendTaken();
-    this.connection().send(body);
+    if (now) this.connection().sendNow(body);
+    else this.connection().send(body);
   }
 
   private topUp(): void {
     const want = this.getters.length + this.readAhead - this.buffer.length - this.requested;
-    if (want > 0) {
+    // A waiting getter asks at once; read-ahead is topped up a quarter of the window at a time.
+    if (want > 0 && (this.getters.length > 0 || want * 4 >= this.readAhead)) {
       this.requested += want;
-      this.send(op(WANT, want));
+      // At once: a caller draining what was read ahead runs in one chain of microtasks, and the
+      // end-of-tick flush would send this only when the read-ahead is gone.
+      this.send(op(WANT, want), true);
     }
   }
 
+  /**
+   * An item already read ahead, handed out at once; undefined if there is none. Called once per
+   * get(): a caller that comes back within a millisecond of its last item reads ahead more, a
+   * slow one reads none ahead, so that work is shared fairly between consumers. (Time spent
+   * waiting for an item does not make a consumer slow.)
+   */
+  take(): Buffer | undefined {
+    if (this.error) throw this.error;
+    this.readAhead = performance.now() - this.lastHandOut < 1 ? Math.min(MAX_READ_AHEAD, this.readAhead * 2 + 1) : 0;
+    const ready = this.buffer.shift();
+    if (!ready) return undefined;
+    const item = this.handOut(ready);
+    this.topUp();
+    return item;
+  }
+
+  /** Waits for an item (after take() found none). */
   async get(timeoutMs: number | undefined): Promise<Buffer> {
     this.connection();
-    const ready = this.buffer.shift();
-    if (ready) {
-      const item = this.handOut(ready);
-      this.topUp();
-      return item;
-    }
     this.busy(1);
     const p = wait(this.getters, timeoutMs, () => new Empty(), () => this.busy(-1));
     this.topUp();

@@ -11,7 +11,10 @@ import {
 import type { SharedMemory } from './shared-memory';
 
 /** `sent` counts every item sent to it; `acked` those it said it handed out; `inflight` keeps the rest, to take back if it dies. */
-interface Consumer { slot: number; window: number; inflight: Buffer[]; sent: number; published: number; acked: number }
+interface Consumer { slot: number; window: number; inflight: Buffer[]; inflightBytes: number; sent: number; published: number; acked: number }
+
+/** What a consumer may hold that it has not handed out, in bytes (it may always hold one item). */
+const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 interface Producer { credits: number }
 
 export class QueueCore {
@@ -69,8 +72,23 @@ export class QueueCore {
    * Sends an item to a consumer. The ledger's count of what it was sent is written once per tick,
    * before the tick's frames go out (a stream of items costs one system call per batch).
    */
+  private canSend(c: Consumer): boolean {
+    return c.window > 0 && (c.inflightBytes < MAX_INFLIGHT_BYTES || c.inflight.length === 0);
+  }
+
+  /** Sends a consumer what it asked for, as far as there are items and room. */
+  private feed(link: Link, c: Consumer): void {
+    let item: Buffer | undefined;
+    while (this.canSend(c) && (item = this.items.shift())) {
+      this.bytes -= item.length;
+      c.window--;
+      this.sendTo(link, c, item);
+    }
+  }
+
   private sendTo(link: Link, c: Consumer, item: Buffer, code = ITEM): void {
     c.inflight.push(item);
+    c.inflightBytes += item.length;
     if (c.sent++ === c.published) process.nextTick(() => this.publishSent(c));
     link.send([OP(code), item]);
   }
@@ -95,7 +113,7 @@ export class QueueCore {
 
   private sendToConsumer(item: Buffer): boolean {
     for (const [link, c] of this.consumers) {
-      if (c.window > 0) {
+      if (this.canSend(c)) {
         c.window--;
         this.sendTo(link, c, item);
         // Rotate so that consumers take turns.
@@ -169,7 +187,7 @@ export class QueueCore {
   private consumer(link: Link): Consumer {
     let c = this.consumers.get(link);
     if (!c) {
-      c = { slot: this.nextSlot, window: 0, inflight: [], sent: 0, published: 0, acked: 0 };
+      c = { slot: this.nextSlot, window: 0, inflight: [], inflightBytes: 0, sent: 0, published: 0, acked: 0 };
       this.nextSlot += 2;
       this.ledger.setFloat64(c.slot, 0);
       this.publish(c.slot + 1, 0);
@@ -191,12 +209,7 @@ export class QueueCore {
       case WANT: {
         const c = this.consumer(link);
         c.window += body.readUInt32LE(1);
-        let item: Buffer | undefined;
-        while (c.window > 0 && (item = this.items.shift())) {
-          this.bytes -= item.length;
-          c.window--;
-          this.sendTo(link, c, item);
-        }
+        this.feed(link, c);
         this.changed();
         break;
       }
@@ -208,8 +221,9 @@ export class QueueCore {
       case TAKEN: {
         const c = this.consumer(link);
         const n = body.readUInt32LE(1);
-        c.inflight.splice(0, n);
+        for (const item of c.inflight.splice(0, n)) c.inflightBytes -= item.length;
         c.acked += n;
+        this.feed(link, c);
         this.freed();
         this.changed();
         break;

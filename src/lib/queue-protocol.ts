@@ -26,7 +26,7 @@ export function ledgerDepth(ledger: SharedMemory): number {
   return Math.max(0, depth);
 }
 
-export const MAX_READ_AHEAD = 256;
+export const MAX_READ_AHEAD = 2048;
 
 export interface PutOptions { block?: boolean; timeout?: number | null }
 export interface GetOptions { block?: boolean; timeout?: number | null }

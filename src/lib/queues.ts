@@ -111,7 +111,7 @@ export class Queue<T = unknown> {
         item = await p;
       }
     } else {
-      item = await this.#client!.get(timeoutMs);
+      item = this.#client!.take() ?? await this.#client!.get(timeoutMs);
     }
     const value = decodeSoon(item);
     return (value instanceof Promise ? await value : value) as T;
