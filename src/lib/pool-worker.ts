@@ -5,7 +5,7 @@
 // before the next task started, and the pool reads every result before it hears of the end.
 import { checkSize } from './framing';
 import { type Link, reach } from './link';
-import { decodeAsync, decodeSoon, encode } from './reduction';
+import { decodeAsync, decodeSoon, encode, encodeOwnArray } from './reduction';
 import { describeError } from './remote-error';
 import { SharedMemory } from './shared-memory';
 import { loadExport, type ExportRef } from './targets';
@@ -43,8 +43,9 @@ export function functionFrame(fnId: number, ref: ExportRef): Buffer[] {
   return [header(ToWorker.Function, fnId), encode(ref)];
 }
 
-export function resultFrame(seq: number, ok: boolean, value: unknown): Buffer[] {
-  const body = encode(value, 'the task\'s result');
+/** `chunk`: the value is the array of a chunk's results, made here. */
+export function resultFrame(seq: number, ok: boolean, value: unknown, chunk = false): Buffer[] {
+  const body = chunk ? encodeOwnArray(value as unknown[], 'the task\'s result') : encode(value, 'the task\'s result');
   // The pool could not read a larger one: the task fails with this error instead.
   checkSize(body.length, 'the task\'s result');
   return [header(ToPool.Result, seq), Buffer.from([ok ? 1 : 0]), body];
@@ -89,7 +90,7 @@ export async function poolWorker(config: WorkerConfig): Promise<void> {
       }
       let frame: Buffer[];
       try {
-        frame = resultFrame(seq, ok, value);
+        frame = resultFrame(seq, ok, value, ok && kind !== 0);
       } catch (error) {
         frame = resultFrame(seq, false, describeError(error));
       }

@@ -12,7 +12,7 @@ import { Process, whenExited } from './process';
 import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type TaskKind, type WorkerConfig } from './pool-worker';
 import { Fifo } from './fifo';
 import { checkSize } from './framing';
-import { decodeSoon, encode } from './reduction';
+import { decodeSoon, encode, encodeOwnArray } from './reduction';
 import { reviveError, type RemoteError } from './remote-error';
 import { SharedMemory } from './shared-memory';
 import { findExport, type ExportRef } from './targets';
@@ -351,7 +351,8 @@ export class Pool {
   #submit(fn: Fn, kind: TaskKind, args: unknown, label: () => string, settle: (ok: boolean, value: unknown) => void): void {
     const fnId = this.#fnId(fn);
     const what = kind === 'call' ? 'the task\'s arguments' : 'the task\'s items';
-    const payload = encode(args, what);
+    // A map's chunk is a slice made here, so it can take the packed form for numbers.
+    const payload = kind === 'map' ? encodeOwnArray(args as unknown[], what) : encode(args, what);
     // A worker could not read a larger one: it would end, and the task go to its replacement, forever.
     checkSize(payload.length, what);
     if (this.#outstanding++ === 0) hold();

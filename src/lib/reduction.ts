@@ -86,7 +86,7 @@ export function loads(data: Buffer | Uint8Array): unknown {
 // everything else goes through V8. Objects of the library that can be shared (queues, pipe
 // ends, locks…) are replaced by a marker and rebuilt on the other side.
 
-const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes, Tuple, View }
+const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes, Tuple, View, Numbers }
 
 /** Implemented by library objects that can travel to another process and work there. */
 export const REDUCE = Symbol.for('multiproc.reduce');
@@ -330,6 +330,41 @@ function decodeView(body: Buffer): ArrayBufferView {
   return new (ctor as unknown as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView)(bytes.buffer, bytes.byteOffset, bytes.byteLength / width);
 }
 
+/**
+ * Encodes an array the library made itself (a map's chunk, a chunk's results): one of numbers
+ * only goes as packed float64s, several times cheaper both ways than V8's serializer. Not for
+ * arrays from the caller: those may carry named properties, which only V8's serializer keeps.
+ */
+export function encodeOwnArray(items: unknown[], label: string): Buffer {
+  const n = items.length;
+  if (n < 16) return encode(items, label);
+  const b = Buffer.allocUnsafe(VIEW_HEAD + 8 * n);
+  const numbers = new Float64Array(b.buffer, b.byteOffset + VIEW_HEAD, n);
+  for (let i = 0; i < n; i++) {
+    const x = items[i];
+    if (typeof x !== 'number') return encode(items, label);
+    numbers[i] = x;
+  }
+  b.fill(0, 0, VIEW_HEAD);
+  b[0] = Tag.Numbers;
+  return b;
+}
+
+function decodeNumbers(body: Buffer): number[] {
+  const n = (body.length - VIEW_HEAD) / 8;
+  let at = body.byteOffset + VIEW_HEAD;
+  let buffer = body.buffer;
+  if (at % 8 !== 0) {
+    const own = new Uint8Array(body.subarray(VIEW_HEAD));
+    buffer = own.buffer;
+    at = 0;
+  }
+  const numbers = new Float64Array(buffer, at, n);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = numbers[i];
+  return out;
+}
+
 /** A message body that carries raw bytes (sendBytes), decoded by `decode` as a Buffer. */
 export function encodeBytes(bytes: Uint8Array): Buffer[] {
   return [Buffer.from([Tag.Bytes]), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
@@ -348,6 +383,7 @@ export function decode(body: Buffer): unknown {
     case Tag.Bytes: return Buffer.from(body.subarray(1));
     case Tag.Tuple: return decodeTuple(body);
     case Tag.View: return decodeView(body);
+    case Tag.Numbers: return decodeNumbers(body);
     default: throw new TypeError(`message with unknown tag ${body[0]}`);
   }
 }

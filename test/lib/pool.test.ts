@@ -28,6 +28,17 @@ describe('Pool', () => {
     assert.deepEqual(unordered.sort(), [1, 4, 9]);
   });
 
+  test('map carries chunks of numbers (sent packed) and of anything else exactly', async () => {
+    await using pool = new Pool(2);
+    const numbers = [0, -0, NaN, Infinity, -1.5, 2 ** 53, 1e-300, ...Array.from({ length: 5000 }, (_, i) => i * 3)];
+    const back = await pool.map(f.ident, numbers, 100);
+    assert.equal(back.length, numbers.length);
+    numbers.forEach((x, i) => assert.ok(Object.is(back[i], x), `item ${i}: ${String(back[i])} is not ${String(x)}`));
+    const mixed = [...Array.from({ length: 40 }, (_, i) => i), 'forty', 41n, null, { k: [1] }, new Map([[1, 2]])];
+    assert.deepEqual(await pool.map(f.ident, mixed, 45), mixed);
+    assert.deepEqual(await pool.map(f.square, Array.from({ length: 3000 }, (_, i) => i / 2)), Array.from({ length: 3000 }, (_, i) => (i / 2) ** 2));
+  });
+
   test('workers are daemon processes named SpawnPoolWorker-N, distinct from the main process', async () => {
     await using pool = new Pool(2);
     const who = await pool.map(f.whoAmI, Array.from({ length: 20 }), 1);
