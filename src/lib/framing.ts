@@ -159,8 +159,12 @@ export class FrameWriter {
   }
 
   /** Hands everything pending to the socket now. */
+  /** Called before each flush hands frames to the OS (to publish what they must not overtake). */
+  beforeFlush: (() => void) | undefined;
+
   flush(): boolean {
     this.scheduled = false;
+    this.beforeFlush?.();
     this.cut();
     const parts = this.pending;
     if (!parts.length) return true;

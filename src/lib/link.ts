@@ -47,6 +47,11 @@ export class Link {
     return this.writer.write(body);
   }
 
+  /** Runs `fn` each time, before frames sent on this link go to the OS. */
+  beforeFlush(fn: () => void): void {
+    this.writer.beforeFlush = fn;
+  }
+
   /** Handles `body` as if it had just arrived (frames read before the handler was set). */
   inject(body: Buffer): void {
     this.onFrame(body);

@@ -68,10 +68,7 @@ export class QueueCore {
     return depth;
   }
 
-  /**
-   * Sends an item to a consumer. The ledger's count of what it was sent is written once per tick,
-   * before the tick's frames go out (a stream of items costs one system call per batch).
-   */
+  /** Whether a consumer asked for more and may hold more. */
   private canSend(c: Consumer): boolean {
     return c.window > 0 && (c.inflightBytes < MAX_INFLIGHT_BYTES || c.inflight.length === 0);
   }
@@ -86,16 +83,27 @@ export class QueueCore {
     }
   }
 
+  /** Sends an item to a consumer; the ledger counts it just before the frame goes out (see publishLedger). */
   private sendTo(link: Link, c: Consumer, item: Buffer, code = ITEM): void {
     c.inflight.push(item);
     c.inflightBytes += item.length;
-    if (c.sent++ === c.published) process.nextTick(() => this.publishSent(c));
+    c.sent++;
     link.send([OP(code), item]);
   }
 
-  private publishSent(c: Consumer): void {
-    c.published = c.sent;
-    this.publish(c.slot + 1, c.sent);
+  /**
+   * Writes what changed to the ledger: the items held here, then what each consumer was sent.
+   * Runs before any frame to a consumer goes to the OS, so a consumer never reads a depth that
+   * counts an item it holds both here and as sent; and once per batch, not per item.
+   */
+  private publishLedger(): void {
+    this.publish(L_ITEMS, this.items.length);
+    for (const c of this.consumers.values()) {
+      if (c.sent !== c.published) {
+        c.published = c.sent;
+        this.publish(c.slot + 1, c.sent);
+      }
+    }
   }
 
   /** Adds an item and hands it to whoever waits: a local get, else a remote consumer with room. */
@@ -181,6 +189,7 @@ export class QueueCore {
   }
 
   private accept(link: Link): void {
+    link.beforeFlush(() => this.publishLedger());
     link.handle((body) => this.onFrame(link, body), () => this.onClose(link));
   }
 
@@ -302,7 +311,7 @@ export class QueueCore {
       this.ledgerDirty = true;
       setImmediate(() => {
         this.ledgerDirty = false;
-        this.publish(L_ITEMS, this.items.length);
+        this.publishLedger();
         this.publish(L_UNFINISHED, this.unfinished);
       }).unref();
     }

@@ -177,6 +177,23 @@ describe('Queue between processes', () => {
     assert.equal(p.exitCode, 0);
   });
 
+  test('a consumer that gets until empty() while another process puts never blocks on a queue it saw non-empty', async () => {
+    // Seed 000's pattern. What it gets depends on timing; but empty() must never count an item
+    // twice (once held by the owner, once as sent), or the last get() waits forever.
+    for (let round = 0; round < 20; round++) {
+      const q = new Queue<number>();
+      const out = new Queue<number[]>();
+      const producer = startProcess(ipc.produce, q, 0, 3);
+      const consumer = startProcess(ipc.getUntilEmpty, q, out);
+      const got = await out.get({ timeout: 10 }).catch(() => assert.fail(`round ${round}: the consumer is stuck in get() with qsize ${q.qsize()}`));
+      await producer.join();
+      await consumer.join();
+      const left: number[] = [];
+      while (!q.empty()) left.push(await q.get());
+      assert.deepEqual([...got, ...left].sort(), [0, 1, 2], `round ${round}`);
+    }
+  });
+
   test('a consumer killed mid-stream loses at most the item it was holding', async () => {
     // The victim writes down each item as get() returns it. (A relay to a second queue would not
     // do: what a killed process had put there but not yet sent dies with it, as in Python.)
