@@ -14,7 +14,7 @@ export default {
   // the warm-up lets every side reach the steady state a long-running program sees (Python,
   // which has no JIT, is the same either way).
   params: {
-    quick: { rounds: 2, reps: 1, warm: 5000, trips: 2000 },
+    quick: { rounds: 1, reps: 1, warm: 5000, trips: 2000 },
     full: { rounds: 6, reps: 1, warm: 5000, trips: 5000 },
   },
   rows: [

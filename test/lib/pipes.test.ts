@@ -5,43 +5,39 @@ import * as ipc from './fixtures/ipc.ts';
 import { startProcess } from './helpers.ts';
 
 
+/** Sends each item to a child that echoes it back; `check` sees what came back beside what was sent. */
+async function throughEcho<T>(sent: T[], check: (got: T, item: T) => void): Promise<void> {
+  const [parent, child] = Pipe();
+  const p = startProcess(ipc.echo, child);
+  for (const item of sent) parent.send(item);
+  for (const item of sent) check(await parent.recv<T>(), item);
+  parent.close();
+  await p.join();
+  assert.equal(p.exitCode, 0);
+}
+
 describe('Pipe', () => {
   test('duplex: both ends send and receive, across processes, in order', async () => {
-    const [parent, child] = Pipe();
-    const p = startProcess(ipc.echo, child);
-    const sent = [1, 'two', { three: new Map([[3, new Set([3])]]) }, [4n], null, undefined, new Date(6)];
-    for (const item of sent) parent.send(item);
-    for (const item of sent) assert.deepEqual(await parent.recv(), item);
-    parent.close();
-    await p.join();
-    assert.equal(p.exitCode, 0);
+    await throughEcho([1, 'two', { three: new Map([[3, new Set([3])]]) }, [4n], null, undefined, new Date(6)], (got, item) => assert.deepEqual(got, item));
   });
 
   test('short arrays of primitives (written by hand, not by V8) come back exactly; others go the long way intact', async () => {
-    const [parent, child] = Pipe();
-    const p = startProcess(ipc.echo, child);
     const holey = [1, , 3]; // eslint-disable-line no-sparse-arrays
     const withProp = Object.assign([1, 2], { note: 'kept' });
-    const sent: unknown[] = [
-      [], [0, -0, NaN, Infinity, -1.5, 2 ** 53], ['', 'ünïcødé 🎉', 'x'.repeat(1000)], [true, false, null, undefined],
+    const signed = [0, -0, NaN, Infinity, -1.5, 2 ** 53];
+    const sent: unknown[][] = [
+      [], signed, ['', 'ünïcødé 🎉', 'x'.repeat(1000)], [true, false, null, undefined],
       holey, withProp, Array.from({ length: 65 }, (_, i) => i), ['y'.repeat(5000)], [1, { nested: [2] }], [1n],
     ];
-    for (const item of sent) parent.send(item);
-    for (const item of sent) {
-      const got = await parent.recv<unknown[]>();
+    await throughEcho(sent, (got, item) => {
       assert.deepEqual(got, item);
       if (item === holey) assert.equal(1 in got, false, 'a hole stays a hole');
       if (item === withProp) assert.equal((got as unknown as { note: string }).note, 'kept');
-      if (item === sent[1]) assert.ok(Object.is(got[1], -0) && Number.isNaN(got[2]));
-    }
-    parent.close();
-    await p.join();
-    assert.equal(p.exitCode, 0);
+      if (item === signed) assert.ok(Object.is(got[1], -0) && Number.isNaN(got[2]));
+    });
   });
 
   test('a Buffer or typed array sent on its own comes back with its type, contents and memory of its own', async () => {
-    const [parent, child] = Pipe();
-    const p = startProcess(ipc.echo, child);
     const big = Buffer.alloc(3 * 2 ** 20, 7);
     big.writeUInt32LE(0xdeadbeef, 12345);
     const odd = new Float64Array(new ArrayBuffer(8 * 11), 8, 9).map((_, i) => i / 3);
@@ -50,16 +46,11 @@ describe('Pipe', () => {
       Buffer.from('small'), big, new Uint8Array([1, 2, 3]), new Int16Array([-1, 2, -3]), odd, new BigInt64Array([-(2n ** 60n)]),
       new Float32Array(100_000).fill(0.5), new DataView(new ArrayBuffer(4)), new Uint8Array(0), new Tagged(2),
     ];
-    for (const item of sent) parent.send(item);
-    for (const item of sent) {
-      const got = await parent.recv<ArrayBufferView>();
+    await throughEcho(sent, (got, item) => {
       assert.equal(got.constructor, item instanceof Tagged ? Uint8Array : item.constructor, `a ${item.constructor.name} comes back as one`);
       assert.deepEqual(Buffer.from(got.buffer, got.byteOffset, got.byteLength), Buffer.from(item.buffer, item.byteOffset, item.byteLength));
       if (got.byteLength <= 64 * 1024) assert.equal(got.buffer.byteLength, got.byteLength, 'a small one does not share memory');
-    }
-    parent.close();
-    await p.join();
-    assert.equal(p.exitCode, 0);
+    });
   });
 
   test('the first end can be the one sent to the child', async () => {
