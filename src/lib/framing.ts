@@ -87,6 +87,7 @@ export class FrameWriter {
   private pendingBytes = 0;
   private batch: Buffer | undefined;
   private used = 0;
+  private nextSize = 2048;
   private scheduled = false;
 
   constructor(private readonly socket: Socket) {}
@@ -120,8 +121,11 @@ export class FrameWriter {
   /** Makes room for `n` more bytes in the batch, closing a full one. */
   private reserve(n: number): void {
     if (this.batch && this.used + n <= this.batch.length) return;
+    // A flush's first batch is small (from Node's pool); each next one before the flush twice
+    // as large, up to 64 KiB, so a burst makes a few allocations, not one per frame.
+    if (this.batch) this.nextSize = Math.min(FLUSH_AT, this.batch.length * 2);
     this.cut();
-    this.batch = Buffer.allocUnsafe(Math.max(n, 2048));
+    this.batch = Buffer.allocUnsafe(Math.max(n, this.nextSize));
   }
 
   private copy(p: Buffer): void {
@@ -166,6 +170,7 @@ export class FrameWriter {
     this.scheduled = false;
     this.beforeFlush?.();
     this.cut();
+    this.nextSize = 2048;
     const parts = this.pending;
     if (!parts.length) return true;
     this.pending = [];
