@@ -67,3 +67,15 @@ export function render(a: MultiprocApi, node: ProcessNode<Run> | undefined, dept
   }
   return out;
 }
+
+/** Watches the extension host's event loop every `everyMs`; stop() gives its longest stall (ms) meanwhile. */
+export function stallMonitor(everyMs: number): { stop(): number } {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - everyMs);
+    last = now;
+  }, everyMs);
+  return { stop: () => { clearInterval(timer); return worst; } };
+}

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { MultiprocApi } from '../../src/extension/extension';
 import type { Run } from '../../src/extension/runs';
 import type { ProcessInfo } from '../../src/lib/observer/model';
-import { api, extension, render, screenshot, setting, sleep, waitFor } from './helpers';
+import { api, extension, render, screenshot, setting, sleep, stallMonitor, waitFor } from './helpers';
 
 const PROGRAM = (name: string) => vscode.Uri.file(path.join(extension().extensionPath, 'test', 'extension', 'programs', name));
 
@@ -65,17 +65,6 @@ function summary(samples: number[]): { n: number; p50: number; p95: number; max:
   return { ...r, text: `${r.n} reports: p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, max ${r.max.toFixed(0)} ms` };
 }
 
-/** Watches the extension host's event loop; stop() gives its longest stall (ms) meanwhile. */
-function stallMonitor(): { stop(): number } {
-  let worst = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 50);
-    last = now;
-  }, 50);
-  return { stop: () => { clearInterval(timer); return worst; } };
-}
 
 /** "label — description" of a run's own line in the view. */
 function runLine(a: MultiprocApi, run: Run): string {
@@ -152,7 +141,7 @@ suite('reliability (issue 8)', () => {
     const run = (await vscode.commands.executeCommand('multiproc.run', PROGRAM('many-processes.ts'))) as Run;
     try {
       const t0 = performance.now();
-      const stall = stallMonitor();
+      const stall = stallMonitor(50);
       const started = () => run.model.allProcesses().filter((p) => p.origin === 'library' && p.state === 'running');
       await waitFor('200 processes running', () => started().length >= 200 || !run.live, 240_000)
         .catch((e: Error) => {

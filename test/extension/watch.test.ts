@@ -12,7 +12,7 @@ import type { ProcessNode } from '../../src/extension/processModel';
 import type { Run } from '../../src/extension/runs';
 import { RunModel } from '../../src/lib/observer/model';
 import { encodeFrame, WIRE_VERSION } from '../../src/lib/observer/wire';
-import { api, extension, render, screenshot, setting, waitFor } from './helpers';
+import { api, extension, render, screenshot, setting, stallMonitor, waitFor } from './helpers';
 
 type Node = ProcessNode<Run>;
 
@@ -236,13 +236,7 @@ suite('run and watch (issue 6)', () => {
       a.latency.samples(true);
       const eventTimes: number[] = [];
       const sub = a.provider.onDidChangeTreeData(() => { eventTimes.push(performance.now()); });
-      let worstLag = 0;
-      let last = performance.now();
-      const lagTimer = setInterval(() => {
-        const t = performance.now();
-        worstLag = Math.max(worstLag, t - last - 10);
-        last = t;
-      }, 10);
+      const lag = stallMonitor(10);
       t0 = performance.now();
       let reports = 0;
       while (performance.now() - t0 < 2000) {
@@ -254,7 +248,7 @@ suite('run and watch (issue 6)', () => {
         }
         await new Promise((r) => setTimeout(r, 5));
       }
-      clearInterval(lagTimer);
+      const worstLag = lag.stop();
       sub.dispose();
       await new Promise((r) => setTimeout(r, 700));
       const latency = a.latency.samples(true);
