@@ -162,10 +162,10 @@ export class FrameWriter {
     return this.socket.writableLength < this.socket.writableHighWaterMark;
   }
 
-  /** Hands everything pending to the socket now. */
   /** Called before each flush hands frames to the OS (to publish what they must not overtake). */
   beforeFlush: (() => void) | undefined;
 
+  /** Hands everything pending to the socket now. */
   flush(): boolean {
     this.scheduled = false;
     this.beforeFlush?.();

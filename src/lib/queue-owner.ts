@@ -11,7 +11,7 @@ import {
 import type { SharedMemory } from './shared-memory';
 
 /** `sent` counts every item sent to it; `acked` those it said it handed out; `inflight` keeps the rest, to take back if it dies. */
-interface Consumer { slot: number; window: number; inflight: Buffer[]; inflightBytes: number; sent: number; published: number; acked: number }
+interface Consumer { slot: number; window: number; inflight: Buffer[]; inflightBytes: number; sent: number; acked: number }
 
 /** What a consumer may hold that it has not handed out, in bytes (it may always hold one item). */
 const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
@@ -98,12 +98,7 @@ export class QueueCore {
    */
   private publishLedger(): void {
     this.publish(L_ITEMS, this.items.length);
-    for (const c of this.consumers.values()) {
-      if (c.sent !== c.published) {
-        c.published = c.sent;
-        this.publish(c.slot + 1, c.sent);
-      }
-    }
+    for (const c of this.consumers.values()) this.publish(c.slot + 1, c.sent);
   }
 
   /** Adds an item and hands it to whoever waits: a local get, else a remote consumer with room. */
@@ -196,7 +191,7 @@ export class QueueCore {
   private consumer(link: Link): Consumer {
     let c = this.consumers.get(link);
     if (!c) {
-      c = { slot: this.nextSlot, window: 0, inflight: [], inflightBytes: 0, sent: 0, published: 0, acked: 0 };
+      c = { slot: this.nextSlot, window: 0, inflight: [], inflightBytes: 0, sent: 0, acked: 0 };
       this.nextSlot += 2;
       this.ledger.setFloat64(c.slot, 0);
       this.publish(c.slot + 1, 0);
@@ -297,7 +292,7 @@ export class QueueCore {
         this.dispatch();
       }
       // What it had not handed out is back here: its slot no longer adds to the depth.
-      c.sent = c.published = handed;
+      c.sent = handed;
       this.publish(c.slot + 1, handed);
     }
     this.producers.delete(link);

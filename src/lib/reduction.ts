@@ -303,13 +303,25 @@ const VIEW_TYPES = [
 ] as const;
 const VIEW_HEAD = 8;
 
+/** A body of `size` bytes after the 8-byte head that the View and Numbers forms share. */
+function withHead(tag: Tag, type: number, size: number): Buffer {
+  const b = Buffer.allocUnsafe(VIEW_HEAD + size);
+  b.fill(0, 0, VIEW_HEAD);
+  b[0] = tag;
+  b[1] = type;
+  return b;
+}
+
+/** The bytes after the head, copied when a view of `width`-byte elements cannot start there, or when `own`. */
+function afterHead(body: Buffer, width: number, own: boolean): Uint8Array {
+  const bytes = body.subarray(VIEW_HEAD);
+  return own || bytes.byteOffset % width !== 0 ? new Uint8Array(bytes) : bytes;
+}
+
 function encodeView(value: ArrayBufferView): Buffer | undefined {
   const type = VIEW_TYPES.findIndex((ctor) => Object.getPrototypeOf(value) === ctor.prototype);
   if (type < 0) return undefined; // a subclass: V8 keeps what it can of it
-  const b = Buffer.allocUnsafe(VIEW_HEAD + value.byteLength);
-  b.fill(0, 0, VIEW_HEAD);
-  b[0] = Tag.View;
-  b[1] = type;
+  const b = withHead(Tag.View, type, value.byteLength);
   b.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), VIEW_HEAD);
   return b;
 }
@@ -317,16 +329,11 @@ function encodeView(value: ArrayBufferView): Buffer | undefined {
 function decodeView(body: Buffer): ArrayBufferView {
   const ctor = VIEW_TYPES[body[1]];
   if (!ctor) throw new TypeError(`message with unknown view type ${body[1]}`);
-  let bytes = body.subarray(VIEW_HEAD);
   const width = 'BYTES_PER_ELEMENT' in ctor ? ctor.BYTES_PER_ELEMENT : 1;
-  // A small message may share its memory with others read at once (and start anywhere in it):
-  // it gets memory of its own. A large one arrived in a buffer of its own and is used in place.
-  if (bytes.length <= 64 * 1024 || bytes.byteOffset % width !== 0) {
-    const own = new Uint8Array(bytes.length);
-    own.set(bytes);
-    bytes = Buffer.from(own.buffer);
-  }
-  if (ctor === Buffer) return bytes;
+  // A small message may share its memory with others read at once: it gets memory of its own.
+  // A large one arrived in a buffer of its own and is used in place.
+  const bytes = afterHead(body, width, body.length - VIEW_HEAD <= 64 * 1024);
+  if (ctor === Buffer) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return new (ctor as unknown as new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView)(bytes.buffer, bytes.byteOffset, bytes.byteLength / width);
 }
 
@@ -338,28 +345,20 @@ function decodeView(body: Buffer): ArrayBufferView {
 export function encodeOwnArray(items: unknown[], label: string): Buffer {
   const n = items.length;
   if (n < 16) return encode(items, label);
-  const b = Buffer.allocUnsafe(VIEW_HEAD + 8 * n);
+  const b = withHead(Tag.Numbers, 0, 8 * n);
   const numbers = new Float64Array(b.buffer, b.byteOffset + VIEW_HEAD, n);
   for (let i = 0; i < n; i++) {
     const x = items[i];
     if (typeof x !== 'number') return encode(items, label);
     numbers[i] = x;
   }
-  b.fill(0, 0, VIEW_HEAD);
-  b[0] = Tag.Numbers;
   return b;
 }
 
 function decodeNumbers(body: Buffer): number[] {
-  const n = (body.length - VIEW_HEAD) / 8;
-  let at = body.byteOffset + VIEW_HEAD;
-  let buffer = body.buffer;
-  if (at % 8 !== 0) {
-    const own = new Uint8Array(body.subarray(VIEW_HEAD));
-    buffer = own.buffer;
-    at = 0;
-  }
-  const numbers = new Float64Array(buffer, at, n);
+  const bytes = afterHead(body, 8, false);
+  const n = bytes.byteLength / 8;
+  const numbers = new Float64Array(bytes.buffer, bytes.byteOffset, n);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = numbers[i];
   return out;
