@@ -11,6 +11,11 @@ import {
 } from './queue-protocol';
 import { SharedMemory } from './shared-memory';
 
+/** Hand-outs the owner hears of at once (it frees the copies it keeps past these); fewer wait for the next frame or this delay. */
+const TAKEN_PROMPT_BYTES = 1024 * 1024;
+const TAKEN_PROMPT_ITEMS = 512;
+const TAKEN_DELAY_MS = 20;
+
 export class QueueClient {
   private link: Link | undefined;
   private slot = -1;
@@ -26,6 +31,9 @@ export class QueueClient {
   private lastHandOut = 0;
   private handed = 0;
   private takenUnsent = 0;
+  private takenBytes = 0;
+  private takenTimer: NodeJS.Timeout | undefined;
+  private takenSoon = false;
   private credits = 0;
   private creditsRequested = 0;
   /** How many places to ask for when a put must wait: doubles while puts keep waiting, so a fast producer pays one round trip per batch, not per item. */
@@ -127,16 +135,32 @@ export class QueueClient {
     this.handed++;
     this.ledgerFd.setFloat64(this.slot, this.handed);
     this.lastHandOut = performance.now();
-    // The owner hears of it with the next frame this process sends (a ping-pong caller puts or
-    // asks for more in the same turn), or at the end of this turn: one write, not two.
-    if (this.takenUnsent++ === 0) setImmediate(() => this.sendTaken());
+    this.takenUnsent++;
+    this.takenBytes += item.length;
+    // The owner needs to hear of it soon only to free room in a bounded queue or the copies it
+    // keeps for this consumer; otherwise it learns with the next frame this process sends, or
+    // within TAKEN_DELAY_MS. (A crash loses nothing either way: the ledger already counts it.)
+    // So a ping-pong item costs one write on each side, not two.
+    if (this.ref.maxsize > 0 || this.takenBytes >= TAKEN_PROMPT_BYTES || this.takenUnsent >= TAKEN_PROMPT_ITEMS) {
+      if (!this.takenSoon) {
+        this.takenSoon = true;
+        setImmediate(() => this.sendTaken());
+      }
+    } else {
+      this.takenTimer ??= setTimeout(() => {
+        this.takenTimer = undefined;
+        this.sendTaken();
+      }, TAKEN_DELAY_MS).unref();
+    }
     return item;
   }
 
   private sendTaken(): void {
+    this.takenSoon = false;
     if (this.takenUnsent === 0) return;
     const n = this.takenUnsent;
     this.takenUnsent = 0;
+    this.takenBytes = 0;
     this.link?.send(op(TAKEN, n));
   }
 
@@ -149,8 +173,10 @@ export class QueueClient {
 
   private topUp(): void {
     const want = this.getters.length + this.readAhead - this.buffer.length - this.requested;
-    // A waiting getter asks at once; read-ahead is topped up a quarter of the window at a time.
-    if (want > 0 && (this.getters.length > 0 || want * 4 >= this.readAhead)) {
+    // A getter that what was asked for does not cover asks at once; read-ahead is topped up a
+    // quarter of the window at a time.
+    const uncovered = this.getters.length > this.buffer.length + this.requested;
+    if (want > 0 && (uncovered || want * 4 >= this.readAhead)) {
       this.requested += want;
       // At once: a caller draining what was read ahead runs in one chain of microtasks, and the
       // end-of-tick flush would send this only when the read-ahead is gone.

@@ -302,7 +302,9 @@ export class QueueCore {
 
   /** Publishes depth to the ledger (for qsize() elsewhere) and to an observer, at most once per tick / 100 ms. */
   changed(): void {
-    if (!this.ledgerDirty) {
+    // What was sent to consumers is published before each flush to them; here only what is held
+    // and unfinished, and only when either moved (a ping-pong item never rests here).
+    if (!this.ledgerDirty && (this.published.get(L_ITEMS) !== this.items.length || this.published.get(L_UNFINISHED) !== this.unfinished)) {
       this.ledgerDirty = true;
       setImmediate(() => {
         this.ledgerDirty = false;
