@@ -41,8 +41,10 @@ export class Connection {
 
   static pair(duplex: boolean): [Connection, Connection] {
     const address = newAddress(`pipe-${randomBytes(3).toString('hex')}-`);
-    const a = new Connection({ address, listen: true, readable: true, writable: duplex });
-    const b = new Connection({ address, listen: false, readable: duplex, writable: true });
+    // `new this`, not `new Connection`: a class that names itself inside its body is bundled
+    // under another name (see scripts/build.mjs).
+    const a = new this({ address, listen: true, readable: true, writable: duplex });
+    const b = new this({ address, listen: false, readable: duplex, writable: true });
     a.#peer = b;
     b.#peer = a;
     a.#listen();
@@ -51,7 +53,7 @@ export class Connection {
 
   /** @internal Rebuilds an end received from another process. */
   static rebuild(ref: EndRef): Connection {
-    const end = new Connection(ref);
+    const end = new this(ref);
     if (ref.listen) end.#listen();
     return end;
   }

@@ -200,7 +200,7 @@ export class ManagerServer implements RpcTarget {
     });
     const bound = server.address();
     const address = typeof wanted === 'string' || !bound || typeof bound === 'string' ? wanted : { host: wanted.host, port: bound.port };
-    return new ManagerServer(server, address, authkey, options.register ?? {});
+    return new this(server, address, authkey, options.register ?? {});
   }
 
   readonly #links = new Set<Link>();
@@ -539,7 +539,7 @@ export class SyncManager {
       await p.join();
       throw new Error(`the manager process could not start (exit code ${p.exitCode})`);
     }
-    const manager = new SyncManager(address, authkey, p);
+    const manager = new this(address, authkey, p);
     await client(address, authkey);
     return manager;
   }
@@ -548,7 +548,7 @@ export class SyncManager {
   static async connect(options: { address: Address; authkey?: Buffer | string }): Promise<SyncManager> {
     const authkey = Buffer.from(options.authkey ?? context.authkey);
     await client(options.address, authkey);
-    return new SyncManager(options.address, authkey, null);
+    return new this(options.address, authkey, null);
   }
 
   async #make<P extends BaseProxy>(typeid: string, ...init: unknown[]): Promise<P> {

@@ -128,7 +128,7 @@ export class Process {
   }
 
   private bootstrapFor(s: State): { payload: Buffer; target?: string } {
-    const overridesRun = Object.getPrototypeOf(this) !== Process.prototype && this.run !== Process.prototype.run;
+    const subclassRun = overridesRun(this);
     const lookFor = (value: unknown, what: string): ExportRef => {
       const ref = findExport(value);
       if (ref) return ref;
@@ -146,7 +146,7 @@ export class Process {
     const target = s.target ? lookFor(s.target, 'target') : null;
     const encodeAll = (values: Record<string, unknown>, label: (key: string) => string) =>
       Object.fromEntries(Object.entries(values).map(([k, v]) => [k, encode(v, label(k))]));
-    const subclass = overridesRun
+    const subclass = subclassRun
       ? { ref: lookFor(this.constructor, 'class'), fields: encodeAll({ ...this } as Record<string, unknown>, (k) => `${this.constructor.name}.${k}`) }
       : null;
     const payload: Bootstrap = {
@@ -283,6 +283,11 @@ export class Process {
     const pid = s.isSelf ? process.pid : s.popen?.pid;
     return `<${this.constructor.name} name='${s.name}'${pid ? ` pid=${pid}` : ''} parent=${s.parentPid} ${status}${s.daemon ? ' daemon' : ''}>`;
   }
+}
+
+/** Whether a subclass of Process overrides run() (outside the class: see Connection.pair). */
+function overridesRun(p: Process): boolean {
+  return Object.getPrototypeOf(p) !== Process.prototype && p.run !== Process.prototype.run;
 }
 
 /** @internal Calls `listener` when the started process `p` exits, without keeping this process alive. */

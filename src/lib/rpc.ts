@@ -64,7 +64,7 @@ export class RpcClient {
   constructor(private readonly open: () => Link, private readonly what: string) {}
 
   static to(address: string, id: string, what: string): RpcClient {
-    return new RpcClient(() => reach(address, id), what);
+    return new this(() => reach(address, id), what);
   }
 
   private connection(): Link {

@@ -15,11 +15,11 @@ export class SharedMemory {
   }
 
   static create(stem: string, size: number): SharedMemory {
-    return new SharedMemory(newAddress(stem, 'memory'), true, size);
+    return new this(newAddress(stem, 'memory'), true, size);
   }
 
   static open(path: string): SharedMemory {
-    return new SharedMemory(path, false, 0);
+    return new this(path, false, 0);
   }
 
   read(target: Buffer, offset: number): void {

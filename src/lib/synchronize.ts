@@ -28,6 +28,8 @@ interface SyncRef { kind: string; id: string; address: string; ledger: string; a
 
 const known = new Map<string, Primitive>();
 let adopting: SyncRef | undefined;
+/** The caller of a primitive used in its owning process. */
+const HERE: Caller = { pid: process.pid };
 
 /** The part every primitive shares: a core here, or a client of the core in its owner. */
 abstract class Primitive {
@@ -52,13 +54,11 @@ abstract class Primitive {
     known.set(this.ref.id, this);
   }
 
-  protected static here: Caller = { pid: process.pid };
-
   /** Runs `method` on the core: directly in the owner, over the socket elsewhere. */
   protected invoke(method: string, ...args: unknown[]): Promise<unknown> {
     if (this.core) {
       try {
-        return Promise.resolve(this.core.call(Primitive.here, method, args));
+        return Promise.resolve(this.core.call(HERE, method, args));
       } catch (error) {
         return Promise.reject(error);
       }
@@ -69,7 +69,7 @@ abstract class Primitive {
   /** Like invoke, for calls whose errors must surface at once in the owner (release). */
   protected invokeSync(method: string, ...args: unknown[]): void {
     if (this.core) {
-      this.core.call(Primitive.here, method, args);
+      this.core.call(HERE, method, args);
       return;
     }
     this.client!.call(method, ...args).catch((error: Error) => process.emitWarning(error.message, error.name));

@@ -68,7 +68,7 @@ export class ObserverServer {
 
   /** Starts listening; the returned server's env() goes into the observed program's environment. */
   static async start(options: ObserverServerOptions): Promise<ObserverServer> {
-    const s = new ObserverServer(options);
+    const s = new this(options);
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
       s.server.listen(s.address, () => {
