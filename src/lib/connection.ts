@@ -5,12 +5,12 @@
 // through a queue) before use. Messages sent before the other end is there wait in the sender.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { inspect } from 'node:util';
 import { BufferTooShort, EOFError, ValueError } from './errors';
 import { checkSize } from './framing';
 import { hold, release } from './keepalive';
-import { Link, newAddress, trackPending } from './link';
+import { Link, createLinkServer, newAddress, trackPending } from './link';
 import { reportSoon } from './observer/reporter';
 import { REDUCE, decodeBytes, decodeSoon, encode, encodeBytes, registerKind, type Reduced } from './reduction';
 
@@ -98,7 +98,7 @@ export class Connection {
     if (this.#server || this.#closed) return;
     rmSync(this.#ref.address, { force: true });
     // Several processes may hold (and use) the other end, as with an inherited pipe in Python.
-    const server = createServer((socket) => this.#attach(new Link(socket)));
+    const server = createLinkServer((link) => this.#attach(link));
     server.on('error', (error) => process.emitWarning(`multiproc: a pipe end could not listen: ${error.message}`));
     server.listen(this.#ref.address);
     server.unref();
@@ -117,19 +117,21 @@ export class Connection {
     let delay = 1;
     const attempt = () => {
       if (this.#closed && !this.#outbox.length) return;
-      const socket = connect(this.#ref.address);
+      const link = Link.connect(this.#ref.address);
+      const socket = link.socket;
       socket.unref();
       socket.once('connect', () => {
-        socket.removeAllListeners('error');
+        socket.removeListener('error', retry);
         this.#connecting = false;
-        this.#attach(new Link(socket));
+        this.#attach(link);
       });
-      socket.once('error', () => {
+      const retry = () => {
         // The listening end is not there yet (still on its way to its process).
         socket.destroy();
         setTimeout(attempt, delay).unref();
         delay = Math.min(50, delay * 2);
-      });
+      };
+      socket.once('error', retry);
     };
     attempt();
   }

@@ -31,8 +31,12 @@ export class FrameReader {
 
   constructor(private readonly limit = MAX_MESSAGE_BYTES + 64) {}
 
-  /** Calls `onFrame` for each complete frame in order. Throws on a length over the limit. */
-  push(chunk: Buffer, onFrame: (body: Buffer) => void): void {
+  /**
+   * Calls `onFrame` for each complete frame in order. Throws on a length over the limit. A
+   * `transient` chunk is memory that is reused after this call (a socket's read buffer): what
+   * is kept of it, frames included, is copied.
+   */
+  push(chunk: Buffer, onFrame: (body: Buffer) => void, transient = false): void {
     if (this.big) {
       const { body } = this.big;
       const take = Math.min(chunk.length, body.length - this.big.filled);
@@ -49,6 +53,7 @@ export class FrameReader {
       chunk = Buffer.concat(this.chunks, this.size + chunk.length);
       this.chunks = [];
       this.size = 0;
+      transient = false;
     }
     let offset = 0;
     while (chunk.length - offset >= 4) {
@@ -56,7 +61,8 @@ export class FrameReader {
       if (length > this.limit) throw new MessageTooLarge(`incoming frame of ${length} bytes exceeds the limit`);
       const end = offset + 4 + length;
       if (end <= chunk.length) {
-        onFrame(chunk.subarray(offset + 4, end));
+        const body = chunk.subarray(offset + 4, end);
+        onFrame(transient ? Buffer.from(body) : body);
         offset = end;
         continue;
       }
@@ -69,7 +75,7 @@ export class FrameReader {
       break;
     }
     if (offset < chunk.length) {
-      const rest = chunk.subarray(offset);
+      const rest = transient ? Buffer.from(chunk.subarray(offset)) : chunk.subarray(offset);
       this.chunks.push(rest);
       this.size = rest.length;
     }

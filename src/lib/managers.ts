@@ -4,7 +4,7 @@
 // prove it knows the authkey (HMAC challenge, both ways, as Python's) before anything is served.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { Pipe, type Connection } from './connection';
 import { context } from './context';
@@ -324,12 +324,11 @@ export async function managerServer(options: { address?: Address; authkey: Buffe
 const clients = new Map<string, Promise<RpcClient>>();
 
 async function connectTo(address: Address, authkey: Buffer): Promise<RpcClient> {
-  const socket = typeof address === 'string' ? connect(address) : connect(address.port, address.host);
+  const link = Link.connect(address);
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', (e) => reject(new Error(`cannot reach the manager at ${describeAddress(address)}: ${e.message}`)));
+    link.socket.once('connect', resolve);
+    link.socket.once('error', (e) => reject(new Error(`cannot reach the manager at ${describeAddress(address)}: ${e.message}`)));
   });
-  const link = new Link(socket);
   const next = frames(link);
   try {
     await answerChallenge(link, next, authkey);
