@@ -119,9 +119,11 @@ export class QueueCore {
       if (this.canSend(c)) {
         c.window--;
         this.sendTo(link, c, item);
-        // Rotate so that consumers take turns.
-        this.consumers.delete(link);
-        this.consumers.set(link, c);
+        if (this.consumers.size > 1) {
+          // Rotate so that consumers take turns.
+          this.consumers.delete(link);
+          this.consumers.set(link, c);
+        }
         return true;
       }
     }
