@@ -39,6 +39,12 @@ describe('Pool', () => {
     assert.deepEqual(await pool.map(f.square, Array.from({ length: 3000 }, (_, i) => i / 2)), Array.from({ length: 3000 }, (_, i) => (i / 2) ** 2));
   });
 
+  test('a chunk of an async function: each item is awaited before the next starts, results in order', async () => {
+    await using pool = new Pool(2);
+    assert.deepEqual(await pool.map(f.slowSquare, [1, 2, 3, 4, 5, 6], 3), [1, 4, 9, 16, 25, 36]);
+    assert.deepEqual(await pool.map(f.countRunning, Array.from({ length: 12 }, (_, i) => i), 6), new Array(12).fill(1));
+  });
+
   test('workers are daemon processes named SpawnPoolWorker-N, distinct from the main process', async () => {
     await using pool = new Pool(2);
     const who = await pool.map(f.whoAmI, Array.from({ length: 20 }), 1);
