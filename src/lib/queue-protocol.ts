@@ -42,7 +42,7 @@ export function op(code: number, n = 0): Buffer {
 }
 // One buffer per code, made once: it is only ever copied into a frame, and a put or an item
 // would otherwise allocate one.
-const codes = Array.from({ length: 16 }, (_, code) => Buffer.from([code]));
+const codes = Array.from({ length: 256 }, (_, code) => Buffer.from([code]));
 export const OP = (code: number): Buffer => codes[code];
 
 export interface Waiter<T> {
