@@ -1,8 +1,10 @@
 // A queue as seen from a process other than its owner: streams puts, reads ahead while its
 // caller consumes fast, counts every item it hands out in the shared ledger before the caller
 // sees it, and asks the owner for room in a bounded queue.
+import path from 'node:path';
 import { Empty, Full, ValueError } from './errors';
 import { Fifo } from './fifo';
+import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, readItem, removeItem, writeItem } from './item-files';
 import { hold, release } from './keepalive';
 import { type Link, reach } from './link';
 import {
@@ -20,7 +22,9 @@ export class QueueClient {
   private link: Link | undefined;
   private slot = -1;
   private ledgerFd: SharedMemory;
-  private readonly buffer = new Fifo<Buffer>();
+  private readonly buffer = new Fifo<QueuedItem>();
+  /** The owner's directory, where big items wait in files (see item-files.ts). */
+  private readonly dir: string;
   private readonly getters: Array<Waiter<Buffer>> = [];
   private readonly nowaiters: Array<Waiter<Buffer | undefined>> = [];
   private readonly putters: Array<Waiter<void> & { item: Buffer }> = [];
@@ -43,6 +47,7 @@ export class QueueClient {
 
   constructor(readonly ref: QueueRef) {
     this.ledgerFd = SharedMemory.open(ref.ledger);
+    this.dir = path.dirname(ref.ledger);
   }
 
   get ledger(): SharedMemory {
@@ -71,21 +76,24 @@ export class QueueClient {
   }
 
   private onFrame(body: Buffer): void {
-    switch (body[0]) {
+    const code = body[0] & ~FILE_FLAG;
+    switch (code) {
       case SLOT:
         this.slot = body.readUInt32LE(1);
         break;
       case ITEM: {
         this.requested--;
-        const item = body.subarray(1);
+        const item = this.itemOf(body);
         const getter = this.getters.shift();
-        if (getter) getter.resolve(this.handOut(item));
+        if (getter) this.handTo(getter, item);
         else this.buffer.push(item);
         break;
       }
-      case NOWAIT_ITEM:
-        this.nowaiters.shift()?.resolve(this.handOut(body.subarray(1)));
+      case NOWAIT_ITEM: {
+        const getter = this.nowaiters.shift();
+        if (getter) this.handTo(getter, this.itemOf(body));
         break;
+      }
       case EMPTY:
         this.nowaiters.shift()?.resolve(undefined);
         break;
@@ -96,7 +104,7 @@ export class QueueClient {
         while (this.credits > 0 && this.putters.length) {
           const putter = this.putters.shift()!;
           this.credits--;
-          this.send([OP(PUT), putter.item]);
+          this.sendPut(putter.item);
           putter.resolve();
         }
         this.scheduleReturn();
@@ -109,7 +117,7 @@ export class QueueClient {
         const putter = this.tryPutters.shift();
         if (!putter) break;
         if (body.readUInt32LE(1) === 1) {
-          this.send([OP(PUT), putter.item!]);
+          this.sendPut(putter.item!);
           putter.resolve();
         } else {
           putter.reject(new Full());
@@ -130,8 +138,46 @@ export class QueueClient {
     }
   }
 
-  /** Counts the item as handed to the caller, in the ledger, before the caller sees it. */
-  private handOut(item: Buffer): Buffer {
+  private itemOf(body: Buffer): QueuedItem {
+    return body[0] & FILE_FLAG ? ItemFile.decode(body.subarray(1)) : body.subarray(1);
+  }
+
+  private handTo(getter: Waiter<Buffer>, item: QueuedItem): void {
+    let value: Buffer;
+    try {
+      value = this.handOut(item);
+    } catch (error) {
+      getter.reject(error as Error);
+      return;
+    }
+    getter.resolve(value);
+  }
+
+  /**
+   * Counts the item as handed to the caller, in the ledger, before the caller sees it. An item
+   * in a file is read first and removed after: killed before the count, this process leaves the
+   * file for the next consumer; a file someone removed fails this get, and counts as taken.
+   */
+  private handOut(item: QueuedItem): Buffer {
+    let value: Buffer | undefined;
+    let gone: unknown;
+    if (item instanceof ItemFile) {
+      try {
+        value = readItem(this.dir, item, `${this.ref.kind} ${this.ref.id}`);
+      } catch (error) {
+        gone = error;
+      }
+    }
+    this.count(item);
+    if (item instanceof ItemFile) {
+      removeItem(this.dir, item);
+      if (!value) throw gone;
+      return value;
+    }
+    return item;
+  }
+
+  private count(item: QueuedItem): void {
     this.handed++;
     this.ledgerFd.setFloat64(this.slot, this.handed);
     this.lastHandOut = performance.now();
@@ -152,7 +198,6 @@ export class QueueClient {
         this.sendTaken();
       }, TAKEN_DELAY_MS).unref();
     }
-    return item;
   }
 
   private sendTaken(): void {
@@ -162,6 +207,21 @@ export class QueueClient {
     this.takenUnsent = 0;
     this.takenBytes = 0;
     this.link?.send(op(TAKEN, n));
+  }
+
+  /** Sends a put: a big item as a file in the owner's directory (through the socket if there is no room there). */
+  private sendPut(item: Buffer): void {
+    if (item.length >= FILE_THRESHOLD) {
+      let file: ItemFile | undefined;
+      try {
+        file = writeItem(this.dir, this.ref.id, item);
+      } catch { /* the socket carries it */ }
+      if (file) {
+        this.send([OP(PUT | FILE_FLAG), file.encode()]);
+        return;
+      }
+    }
+    this.send([OP(PUT), item]);
   }
 
   /** Sends a frame to the owner, after the hand-outs it has not heard of yet. */
@@ -195,9 +255,11 @@ export class QueueClient {
     this.readAhead = performance.now() - this.lastHandOut < 1 ? Math.min(MAX_READ_AHEAD, this.readAhead * 2 + 1) : 0;
     const ready = this.buffer.shift();
     if (!ready) return undefined;
-    const item = this.handOut(ready);
-    this.topUp();
-    return item;
+    try {
+      return this.handOut(ready);
+    } finally {
+      this.topUp();
+    }
   }
 
   /** Waits for an item (after take() found none). */
@@ -232,12 +294,12 @@ export class QueueClient {
   put(item: Buffer, timeoutMs: number | undefined, block: boolean): Promise<void> | void {
     this.connection();
     if (this.ref.maxsize <= 0) {
-      this.send([OP(PUT), item]);
+      this.sendPut(item);
       return;
     }
     if (this.credits > 0 && this.putters.length === 0) {
       this.credits--;
-      this.send([OP(PUT), item]);
+      this.sendPut(item);
       this.scheduleReturn();
       return;
     }

@@ -1,7 +1,9 @@
 // The owner's side of a queue: it keeps the items, hands them to local getters and to remote
 // consumers within their read-ahead window, admits remote producers to a bounded queue with
 // credits, takes back what a departed consumer had not handed out, and publishes the depth.
+import path from 'node:path';
 import { Fifo } from './fifo';
+import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, materialize, writeItem } from './item-files';
 import { type Link, serve } from './link';
 import { reportSoon } from './observer/reporter';
 import {
@@ -11,14 +13,14 @@ import {
 import type { SharedMemory } from './shared-memory';
 
 /** `sent` counts every item sent to it; `acked` those it said it handed out; `inflight` keeps the rest, to take back if it dies. */
-interface Consumer { slot: number; window: number; inflight: Buffer[]; inflightBytes: number; sent: number; acked: number }
+interface Consumer { slot: number; window: number; inflight: QueuedItem[]; inflightBytes: number; sent: number; acked: number }
 
 /** What a consumer may hold that it has not handed out, in bytes (it may always hold one item). */
 const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 interface Producer { credits: number }
 
 export class QueueCore {
-  readonly items = new Fifo<Buffer>();
+  readonly items = new Fifo<QueuedItem>();
   bytes = 0;
   readonly localGetters: Array<Waiter<Buffer>> = [];
   readonly localPutters: Array<Waiter<void> & { item: Buffer }> = [];
@@ -32,8 +34,28 @@ export class QueueCore {
   /** What this process last wrote at each ledger index it alone writes: an unchanged value is not written again. */
   private readonly published = new Map<number, number>();
 
+  /** Where big items wait in files (see item-files.ts): beside the ledger. */
+  readonly dir: string;
+
   constructor(readonly ref: QueueRef, readonly ledger: SharedMemory) {
     ref.address = serve(ref.id, (link) => this.accept(link));
+    this.dir = path.dirname(ledger.path);
+  }
+
+  /** An item as a local getter receives it: read from its file if it waits in one. */
+  private materialize(item: QueuedItem): Buffer {
+    return materialize(this.dir, item, `${this.ref.kind} ${this.ref.id}`);
+  }
+
+  private handTo(getter: Waiter<Buffer>, item: QueuedItem): void {
+    let value: Buffer;
+    try {
+      value = this.materialize(item);
+    } catch (error) {
+      getter.reject(error as Error);
+      return;
+    }
+    getter.resolve(value);
   }
 
   /** Writes a ledger entry (one system call) unless it already holds that value. */
@@ -75,7 +97,7 @@ export class QueueCore {
 
   /** Sends a consumer what it asked for, as far as there are items and room. */
   private feed(link: Link, c: Consumer): void {
-    let item: Buffer | undefined;
+    let item: QueuedItem | undefined;
     while (this.canSend(c) && (item = this.items.shift())) {
       this.bytes -= item.length;
       c.window--;
@@ -83,12 +105,20 @@ export class QueueCore {
     }
   }
 
-  /** Sends an item to a consumer; the ledger counts it just before the frame goes out (see publishLedger). */
-  private sendTo(link: Link, c: Consumer, item: Buffer, code = ITEM): void {
+  /**
+   * Sends an item to a consumer; the ledger counts it just before the frame goes out (see
+   * publishLedger). A big one goes as a file, which the consumer reads when it hands it out.
+   */
+  private sendTo(link: Link, c: Consumer, item: QueuedItem, code = ITEM): void {
+    if (!(item instanceof ItemFile) && item.length >= FILE_THRESHOLD) {
+      try {
+        item = writeItem(this.dir, this.ref.id, item);
+      } catch { /* no room in /dev/shm: it goes through the socket */ }
+    }
     c.inflight.push(item);
     c.inflightBytes += item.length;
     c.sent++;
-    link.send([OP(code), item]);
+    link.send(item instanceof ItemFile ? [OP(code | FILE_FLAG), item.encode()] : [OP(code), item]);
   }
 
   /**
@@ -102,11 +132,11 @@ export class QueueCore {
   }
 
   /** Adds an item and hands it to whoever waits: a local get, else a remote consumer with room. */
-  add(item: Buffer): void {
+  add(item: QueuedItem): void {
     if (this.ref.kind === 'JoinableQueue') this.unfinished++;
     const getter = this.localGetters.shift();
     if (getter) {
-      getter.resolve(item);
+      this.handTo(getter, item);
     } else if (!this.sendToConsumer(item)) {
       this.items.push(item);
       this.bytes += item.length;
@@ -114,7 +144,7 @@ export class QueueCore {
     this.changed();
   }
 
-  private sendToConsumer(item: Buffer): boolean {
+  private sendToConsumer(item: QueuedItem): boolean {
     for (const [link, c] of this.consumers) {
       if (this.canSend(c)) {
         c.window--;
@@ -136,7 +166,7 @@ export class QueueCore {
       const getter = this.localGetters.shift();
       const item = this.items.shift()!;
       this.bytes -= item.length;
-      if (getter) getter.resolve(item);
+      if (getter) this.handTo(getter, item);
       else if (!this.sendToConsumer(item)) {
         this.items.unshiftAll([item]);
         this.bytes += item.length;
@@ -145,14 +175,14 @@ export class QueueCore {
     }
   }
 
+  /** The oldest item, if any; throws if it waited in a file that someone removed (it is gone all the same). */
   take(): Buffer | undefined {
     const item = this.items.shift();
-    if (item) {
-      this.bytes -= item.length;
-      this.freed();
-      this.changed();
-    }
-    return item;
+    if (!item) return undefined;
+    this.bytes -= item.length;
+    this.freed();
+    this.changed();
+    return this.materialize(item);
   }
 
   /** Room was made: admit waiting local putters and remote credit requests, in order. */
@@ -206,10 +236,11 @@ export class QueueCore {
 
   private onFrame(link: Link, body: Buffer): void {
     switch (body[0]) {
-      case PUT: {
+      case PUT:
+      case PUT | FILE_FLAG: {
         const producer = this.producers.get(link);
         if (producer && this.ref.maxsize > 0) producer.credits = Math.max(0, producer.credits - 1);
-        this.add(body.subarray(1));
+        this.add(body[0] === PUT ? body.subarray(1) : ItemFile.decode(body.subarray(1)));
         break;
       }
       case WANT: {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import {
   Empty, Full, JoinableQueue, MessageTooLarge, Process, Queue, SerializationError, SimpleQueue, ValueError,
 } from 'multiproc';
 import * as ipc from './fixtures/ipc.ts';
-import { startProcess, waitFor } from './helpers.ts';
+import { startProcess, tempFile, waitFor } from './helpers.ts';
 
 
 describe('Queue in one process', () => {
@@ -266,5 +268,105 @@ describe('Queue between processes', () => {
     assert.deepEqual(squares.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i * i));
     worker.terminate();
     await worker.join();
+  });
+});
+
+describe('Big items between processes go through files', () => {
+  // A remote producer writes an item of 80 KiB or more to a file in the owner's shared-memory
+  // directory (the one of the queue's ledger) and sends only its name.
+  const refOf = (q: Queue<unknown>) => (q as unknown as Record<symbol, () => { state: { ledger: string; id: string } }>)[Symbol.for('multiproc.reduce')]().state;
+  const ledgerOf = (q: Queue<unknown>) => refOf(q).ledger;
+  /** The files of this queue's items (the directory is the owner process's, shared by its queues). */
+  const filesIn = (q: Queue<unknown>, prefix: string) => readdirSync(path.dirname(ledgerOf(q))).filter((name) => name.startsWith(`${prefix}${refOf(q).id}-`));
+  const filled = (n: number, size: number, from = 0) => Array.from({ length: n }, (_, i): [number, number] => [(from + i) % 256, size]);
+
+  test('from a producer that has exited and been joined before anyone reads them, they arrive intact, in a consumer and in the owner', async () => {
+    const q = new Queue<Buffer>();
+    const out = new Queue<unknown>();
+    const size = 1024 * 1024;
+    const p = startProcess(ipc.putFilled, q, 6, size);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.equal(q.qsize(), 6);
+    assert.equal(filesIn(q, 'item-').length, 6, 'each item waits in a file that outlived its producer');
+    const c = startProcess(ipc.takeFilled, q, 3, out);
+    assert.deepEqual(await out.get(), filled(3, size));
+    await c.join();
+    assert.deepEqual(ipc.fillOf(await q.get()), [3, size]);
+    assert.deepEqual(ipc.fillOf(await q.getNowait()), [4, size]);
+    assert.deepEqual(ipc.fillOf(await q.get()), [5, size]);
+    assert.deepEqual(filesIn(q, 'item-'), []);
+  });
+
+  test('a bounded queue: big puts that wait for room were copied when put() was called', async () => {
+    const q = new Queue<Buffer>(2);
+    const size = 200 * 1024;
+    const p = startProcess(ipc.putFilled, q, 12, size);
+    const got: Array<[number, number]> = [];
+    for (let i = 0; i < 12; i++) got.push(ipc.fillOf(await q.get({ timeout: 20 })));
+    assert.deepEqual(got, filled(12, size));
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
+  test('a consumer killed with references it had not handed out: those items go to another consumer, intact', async () => {
+    const q = new Queue<Buffer>();
+    const out = new Queue<unknown>();
+    const n = 200, size = 96 * 1024, taken = 40;
+    const p = startProcess(ipc.putFilled, q, n, size);
+    await p.join();
+    const file = tempFile('big-taken');
+    const victim = startProcess(ipc.takeThenIdle, q, taken, file);
+    const takenByVictim = () => { try { return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number); } catch { return []; } };
+    assert.ok(await waitFor(() => takenByVictim().length === taken, 20_000), 'the victim took its items');
+    // The ledger's first number is what the owner holds: less than what is left means the victim holds the rest, read ahead.
+    const heldByOwner = () => readFileSync(ledgerOf(q)).readDoubleLE(0);
+    assert.ok(await waitFor(() => heldByOwner() < n - taken, 5000), `the victim read ahead (the owner holds ${heldByOwner()} of ${n - taken})`);
+    assert.equal(filesIn(q, 'item-').length, n - taken, 'what the victim read ahead is still in files');
+    victim.kill();
+    await victim.join();
+    assert.equal(victim.exitCode, -9);
+    assert.equal(q.qsize(), n - taken);
+    const rescuer = startProcess(ipc.takeFilled, q, n - taken, out);
+    const got = await out.get() as Array<[number, number]>;
+    await rescuer.join();
+    assert.deepEqual(takenByVictim(), filled(taken, size).map(([v]) => v));
+    assert.deepEqual(got, filled(n - taken, size, taken));
+    assert.deepEqual(filesIn(q, 'item-'), []);
+  });
+
+  test('no item files are left in the owner\'s directory once everything was consumed, and the spares kept for reuse go soon after', async () => {
+    const q = new Queue<Buffer>();
+    const out = new Queue<unknown>();
+    const size = 128 * 1024;
+    const producers = [0, 1].map(() => startProcess(ipc.putFilled, q, 50, size));
+    for (const p of producers) await p.join();
+    assert.equal(filesIn(q, 'item-').length, 100);
+    const consumers = [0, 1].map(() => startProcess(ipc.takeFilled, q, 40, out));
+    const got = [...(await out.get()) as unknown[], ...(await out.get()) as unknown[]];
+    for (const c of consumers) await c.join();
+    for (let i = 0; i < 20; i++) got.push(ipc.fillOf(await q.get()));
+    const byValue = (a: [number, number], b: [number, number]) => a[0] - b[0];
+    assert.deepEqual((got as Array<[number, number]>).sort(byValue), [...filled(50, size), ...filled(50, size)].sort(byValue));
+    assert.deepEqual(filesIn(q, 'item-'), []);
+    assert.ok(await waitFor(() => filesIn(q, 'spare-').length === 0, 5000), `spares left: ${filesIn(q, 'spare-').join(', ')}`);
+  });
+
+  test('an item whose file is gone fails the get that takes it with a clear error, in the owner and in a consumer; the queue goes on', async () => {
+    const q = new Queue<unknown>();
+    const out = new Queue<unknown>();
+    const p = startProcess(ipc.putFilled, q, 2, 100 * 1024);
+    await p.join();
+    const dir = path.dirname(ledgerOf(q));
+    for (const name of filesIn(q, 'item-')) unlinkSync(path.join(dir, name));
+    await assert.rejects(q.get(), { name: 'ValueError', message: /^an item of Queue Queue-\d+-\w+ is gone: its file item-\S+ was removed/ });
+    const c = startProcess(ipc.takeFilled, q, 1, out);
+    const [error] = await out.get() as Array<{ name: string; message: string }>;
+    await c.join();
+    assert.equal(c.exitCode, 0);
+    assert.equal(error.name, 'ValueError');
+    assert.match(error.message, /^an item of Queue Queue-\d+-\w+ is gone: its file item-\S+ was removed/);
+    await q.put('the queue goes on');
+    assert.equal(await q.get(), 'the queue goes on');
   });
 });
