@@ -30,7 +30,7 @@ export class ItemFile {
   }
 
   static decode(body: Buffer): ItemFile {
-    return new ItemFile(body.toString('latin1', 4), body.readUInt32LE(0));
+    return new this(body.toString('latin1', 4), body.readUInt32LE(0));
   }
 }
 
