@@ -15,8 +15,8 @@ function children(pid: number): Promise<Array<{ PID: string; PPID: string; COMMA
   });
 }
 
-/** CPU ticks, memory and command line of a live process; undefined once it has ended (gone or a zombie). */
-async function procStat(pid: number): Promise<{ ticks: number; rss: number; command?: string } | undefined> {
+/** CPU ticks, memory and command line of a live process; undefined once it has ended (gone, exiting or a zombie). */
+async function procStat(pid: number): Promise<{ ticks: number; rss: number; command: string } | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // the command name in parentheses may itself hold spaces and parentheses
@@ -24,8 +24,11 @@ async function procStat(pid: number): Promise<{ ticks: number; rss: number; comm
     if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     const ticks = Number(fields[11]) + Number(fields[12]);
     const rss = Number(fields[21]) * PAGE_BYTES;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    return { ticks, rss, command: cmdline.split('\0').filter(Boolean).join(' ') || undefined };
+    // An empty command line means the process is exiting (its memory is already gone) but is not
+    // yet a zombie: it can no longer tell a warm spare being ended from a program's process.
+    const command = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ');
+    if (!command) return undefined;
+    return { ticks, rss, command };
   } catch {
     return undefined;
   }
@@ -73,8 +76,8 @@ export class OsSampler {
         next.set(row.pid, { ticks: s.ticks, at: now });
       }));
       this.last = next;
-      // A descendant that ended between `ps` and /proc (or is a zombie: its cmdline is empty)
-      // has only its short name left, which cannot tell the library's esbuild service or warm
+      // A descendant that ended between `ps` and /proc (or is exiting or a zombie: its cmdline
+      // is empty) has only its short name left, which cannot tell the library's esbuild service or warm
       // spare from a process the program started: leave it out rather than show a stray.
       return tree.filter((row, i) => i === 0 || !ended.has(row));
     }
