@@ -3,7 +3,7 @@
 // `--ext-only` builds only the VS Code extension (dist/extension).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,26 @@ if (!extOnly) {
     '',
   ].join('\n'));
 }
+
+// The shared-memory addon (native/shm.c): Node-API, so one build serves every Node on this
+// platform. Optional: without a C compiler or Node's headers the library reads and writes its
+// shared memory with system calls instead (a warning says so; the tests check it was built).
+function buildNative() {
+  if (process.platform === 'win32') return;
+  const out = path.join(root, 'dist/lib/shm.node');
+  const include = [path.resolve(process.execPath, '../../include/node'), process.env.npm_config_nodedir && path.join(process.env.npm_config_nodedir, 'include/node')]
+    .find((dir) => dir && existsSync(path.join(dir, 'node_api.h')));
+  const skip = (why) => console.warn(`build: dist/lib/shm.node not built (${why}); shared memory falls back to pread/pwrite`);
+  if (!include) return skip(`no include/node/node_api.h beside ${process.execPath}`);
+  const args = ['-O2', '-Wall', '-shared', '-fPIC', '-I', include, '-o', out, path.join(root, 'native/shm.c')];
+  if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
+  try {
+    execFileSync(process.env.CC || 'cc', args, { stdio: 'inherit' });
+  } catch (error) {
+    skip(error.message.split('\n')[0]);
+  }
+}
+if (!extOnly) buildNative();
 
 if (withTypes) {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.lib.json'], { cwd: root, stdio: 'inherit' });

@@ -42,9 +42,14 @@ let counter = 0;
 /** Writes an item of the queue `queueId` to a new file in `dir`. */
 export function writeItem(dir: string, queueId: string, item: Buffer): ItemFile {
   const name = `item-${queueId}-${writer}-${counter++}`;
-  const fd = openSync(path.join(dir, name), 'wx', 0o600);
+  const file = path.join(dir, name);
+  const fd = openSync(file, 'wx', 0o600);
   try {
     for (let at = 0; at < item.length;) at += writeSync(fd, item, at, item.length - at, at);
+  } catch (error) {
+    // No room (ENOSPC: a small /dev/shm, as in a container): what was written is freed at once.
+    unlinkSync(file);
+    throw error;
   } finally {
     closeSync(fd);
   }

@@ -46,6 +46,7 @@ test('the .vsix holds the manifest, the bundles, the icon, README and LICENSE', 
     'extension/package.json',
     'extension/dist/extension/extension.js',
     'extension/dist/lib/index.js',
+    'extension/dist/lib/shm.node',
     'extension/media/multiproc.svg',
   ]) {
     assert.ok(names.has(f), `missing ${f}`);
@@ -56,7 +57,7 @@ test('the .vsix holds the manifest, the bundles, the icon, README and LICENSE', 
 
 test('no sources, tests, source maps or build output other than dist/', () => {
   const bad = [...names].filter((n) =>
-    /^extension\/(src|test|out|scripts|examples|\.test-host|\.cache|test-results|\.ci)\//.test(n) ||
+    /^extension\/(src|test|out|scripts|examples|native|\.test-host|\.cache|test-results|\.ci)\//.test(n) ||
     /^extension\/(tsconfig.*\.json|eslint\.config\.mjs|package-lock\.json|\.vscodeignore|\.gitignore)$/.test(n) ||
     n.endsWith('.map') || n.endsWith('.vsix') || n.endsWith('.ts') && !n.endsWith('.d.ts'));
   assert.deepEqual(bad, []);
