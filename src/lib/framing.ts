@@ -22,12 +22,20 @@ const BIG = 16 * 1024;
 /** A batch this large is written at once, without waiting for the end of the tick. */
 const FLUSH_AT = 64 * 1024;
 
+/**
+ * Handles a frame's body where it lies, `chunk[start, end)`, before it is copied; true if it
+ * did (the chunk may be reused after the call, so what is kept of it must be copied).
+ */
+export type RawHandler = (chunk: Buffer, start: number, end: number) => boolean;
+
 /** Reassembles frames from chunks without copying small frames twice or big frames more than once. */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private size = 0;
   /** A frame being filled: its buffer and how much of it has arrived. */
   private big: { body: Buffer; filled: number } | null = null;
+  /** Offered each frame that arrived whole in one chunk, before a Buffer is made of it. */
+  raw: RawHandler | undefined;
 
   constructor(private readonly limit = MAX_MESSAGE_BYTES + 64) {}
 
@@ -61,8 +69,10 @@ export class FrameReader {
       if (length > this.limit) throw new MessageTooLarge(`incoming frame of ${length} bytes exceeds the limit`);
       const end = offset + 4 + length;
       if (end <= chunk.length) {
-        const body = chunk.subarray(offset + 4, end);
-        onFrame(transient ? Buffer.from(body) : body);
+        if (!this.raw?.(chunk, offset + 4, end)) {
+          const body = chunk.subarray(offset + 4, end);
+          onFrame(transient ? Buffer.from(body) : body);
+        }
         offset = end;
         continue;
       }
@@ -157,6 +167,23 @@ export class FrameWriter {
 
   write(body: Buffer | Buffer[]): boolean {
     this.add(body);
+    return this.added();
+  }
+
+  /** Writes a frame of a one-byte code and `source[start, end)`, copied now (the source may be reused). */
+  writeCoded(code: number, source: Buffer, start: number, end: number): boolean {
+    const length = 1 + end - start;
+    if (length >= BIG) return this.write([Buffer.from([code]), Buffer.from(source.subarray(start, end))]);
+    this.reserve(4 + length);
+    const batch = this.batch!;
+    batch.writeUInt32BE(length, this.used);
+    batch[this.used + 4] = code;
+    this.used += 5 + source.copy(batch, this.used + 5, start, end);
+    return this.added();
+  }
+
+  /** After a frame was added: sends the batch now if it is large, or at the end of the tick. */
+  private added(): boolean {
     // A loop that awaits each send runs in one long chain of microtasks, which the end-of-tick
     // flush would wait out: past 64 KiB the batch goes now, so memory stays bounded and the
     // reader is not kept waiting.

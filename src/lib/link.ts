@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { Socket, connect, createServer, type Server, type SocketConstructorOpts } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import { FrameReader, FrameWriter } from './framing';
+import { FrameReader, FrameWriter, type RawHandler } from './framing';
 import { hold, release } from './keepalive';
 
 export type FrameHandler = (body: Buffer) => void;
@@ -85,6 +85,16 @@ export class Link {
 
   send(body: Buffer | Buffer[]): boolean {
     return this.writer.write(body);
+  }
+
+  /** Sends a frame of a one-byte code and `source[start, end)` (copied at once). */
+  sendCoded(code: number, source: Buffer, start: number, end: number): boolean {
+    return this.writer.writeCoded(code, source, start, end);
+  }
+
+  /** Offers each frame to `raw` where it lies in what was read, before it is copied into a Buffer of its own. */
+  handleRaw(raw: RawHandler): void {
+    this.reader.raw = raw;
   }
 
   /** Runs `fn` each time, before frames sent on this link go to the OS. */

@@ -2,7 +2,7 @@
 // consumers within their read-ahead window, admits remote producers to a bounded queue with
 // credits, takes back what a departed consumer had not handed out, and publishes the depth.
 import path from 'node:path';
-import { Fifo } from './fifo';
+import { ItemFifo } from './item-fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, materialize, writeItem } from './item-files';
 import { type Link, serve } from './link';
 import { reportSoon } from './observer/reporter';
@@ -13,15 +13,14 @@ import {
 import type { SharedMemory } from './shared-memory';
 
 /** `sent` counts every item sent to it; `acked` those it said it handed out; `inflight` keeps the rest, to take back if it dies. */
-interface Consumer { slot: number; window: number; inflight: QueuedItem[]; inflightBytes: number; sent: number; acked: number }
+interface Consumer { slot: number; window: number; inflight: ItemFifo; sent: number; acked: number }
 
 /** What a consumer may hold that it has not handed out, in bytes (it may always hold one item). */
 const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 interface Producer { credits: number }
 
 export class QueueCore {
-  readonly items = new Fifo<QueuedItem>();
-  bytes = 0;
+  readonly items = new ItemFifo();
   readonly localGetters: Array<Waiter<Buffer>> = [];
   readonly localPutters: Array<Waiter<void> & { item: Buffer }> = [];
   readonly consumers = new Map<Link, Consumer>();
@@ -67,7 +66,7 @@ export class QueueCore {
 
   private inflightCount(): number {
     let n = 0;
-    for (const c of this.consumers.values()) n += c.inflight.length;
+    for (const c of this.consumers.values()) n += c.inflight.count;
     return n;
   }
 
@@ -80,29 +79,51 @@ export class QueueCore {
   /** Free places for a bounded queue (Infinity when unbounded). */
   available(): number {
     if (this.ref.maxsize <= 0) return Infinity;
-    return this.ref.maxsize - this.items.length - this.inflightCount() - this.outstandingCredits();
+    return this.ref.maxsize - this.items.count - this.inflightCount() - this.outstandingCredits();
   }
 
   /** Items here plus those sent to consumers that they have not handed out yet (their own count, in the ledger). */
   depth(): number {
-    let depth = this.items.length;
+    let depth = this.items.count;
     for (const c of this.consumers.values()) depth += c.sent - this.ledger.getFloat64(c.slot);
     return depth;
   }
 
   /** Whether a consumer asked for more and may hold more. */
   private canSend(c: Consumer): boolean {
-    return c.window > 0 && (c.inflightBytes < MAX_INFLIGHT_BYTES || c.inflight.length === 0);
+    return c.window > 0 && (c.inflight.size < MAX_INFLIGHT_BYTES || c.inflight.count === 0);
   }
 
   /** Sends a consumer what it asked for, as far as there are items and room. */
   private feed(link: Link, c: Consumer): void {
-    let item: QueuedItem | undefined;
-    while (this.canSend(c) && (item = this.items.shift())) {
-      this.bytes -= item.length;
+    while (this.canSend(c) && this.sendFirst(link, c)) { /* sent one */ }
+  }
+
+  /** Sends the oldest item held here to a consumer with room; false if there is none. */
+  private sendFirst(link: Link, c: Consumer): boolean {
+    return this.items.shiftInto((bytes, start, end) => {
+      c.window--;
+      c.sent++;
+      c.inflight.pushBytes(bytes, start, end);
+      link.sendCoded(ITEM, bytes, start, end);
+    }, (item) => {
       c.window--;
       this.sendTo(link, c, item);
+    });
+  }
+
+  /** A consumer that asked for more and may hold more, if any: the next in turn. */
+  private readyConsumer(): [Link, Consumer] | undefined {
+    for (const entry of this.consumers) {
+      if (!this.canSend(entry[1])) continue;
+      if (this.consumers.size > 1) {
+        // Rotate so that consumers take turns.
+        this.consumers.delete(entry[0]);
+        this.consumers.set(entry[0], entry[1]);
+      }
+      return entry;
     }
+    return undefined;
   }
 
   /**
@@ -116,7 +137,6 @@ export class QueueCore {
       } catch { /* no room in /dev/shm: it goes through the socket */ }
     }
     c.inflight.push(item);
-    c.inflightBytes += item.length;
     c.sent++;
     link.send(item instanceof ItemFile ? [OP(code | FILE_FLAG), item.encode()] : [OP(code), item]);
   }
@@ -127,7 +147,7 @@ export class QueueCore {
    * counts an item it holds both here and as sent; and once per batch, not per item.
    */
   private publishLedger(): void {
-    this.publish(L_ITEMS, this.items.length);
+    this.publish(L_ITEMS, this.items.count);
     for (const c of this.consumers.values()) this.publish(c.slot + 1, c.sent);
   }
 
@@ -137,41 +157,29 @@ export class QueueCore {
     const getter = this.localGetters.shift();
     if (getter) {
       this.handTo(getter, item);
-    } else if (!this.sendToConsumer(item)) {
-      this.items.push(item);
-      this.bytes += item.length;
+    } else {
+      const ready = this.items.count === 0 ? this.readyConsumer() : undefined;
+      if (ready) {
+        ready[1].window--;
+        this.sendTo(ready[0], ready[1], item);
+      } else {
+        this.items.push(item);
+      }
     }
     this.changed();
   }
 
-  private sendToConsumer(item: QueuedItem): boolean {
-    for (const [link, c] of this.consumers) {
-      if (this.canSend(c)) {
-        c.window--;
-        this.sendTo(link, c, item);
-        if (this.consumers.size > 1) {
-          // Rotate so that consumers take turns.
-          this.consumers.delete(link);
-          this.consumers.set(link, c);
-        }
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Hands queued items to whoever waits for one. */
   private dispatch(): void {
-    while (this.items.length) {
+    while (this.items.count) {
       const getter = this.localGetters.shift();
-      const item = this.items.shift()!;
-      this.bytes -= item.length;
-      if (getter) this.handTo(getter, item);
-      else if (!this.sendToConsumer(item)) {
-        this.items.unshiftAll([item]);
-        this.bytes += item.length;
-        return;
+      if (getter) {
+        this.handTo(getter, this.items.shift()!);
+        continue;
       }
+      const ready = this.readyConsumer();
+      if (!ready) return;
+      this.sendFirst(ready[0], ready[1]);
     }
   }
 
@@ -179,7 +187,6 @@ export class QueueCore {
   take(): Buffer | undefined {
     const item = this.items.shift();
     if (!item) return undefined;
-    this.bytes -= item.length;
     this.freed();
     this.changed();
     return this.materialize(item);
@@ -218,12 +225,39 @@ export class QueueCore {
   private accept(link: Link): void {
     link.beforeFlush(() => this.publishLedger());
     link.handle((body) => this.onFrame(link, body), () => this.onClose(link));
+    link.handleRaw((chunk, start, end) => this.relay(link, chunk, start, end));
+  }
+
+  /**
+   * A small item put from another process goes straight on to a consumer that has room, copied
+   * from where it was read into that consumer's next write and into what the owner keeps for it,
+   * with no Buffer made of it. False (the frame then takes the ordinary way) for anything else.
+   */
+  private relay(link: Link, chunk: Buffer, start: number, end: number): boolean {
+    if (chunk[start] !== PUT || end - start > FILE_THRESHOLD || this.localGetters.length) return false;
+    if (this.ref.maxsize > 0) {
+      const producer = this.producers.get(link);
+      if (producer) producer.credits = Math.max(0, producer.credits - 1);
+    }
+    if (this.ref.kind === 'JoinableQueue') this.unfinished++;
+    const ready = this.items.count === 0 ? this.readyConsumer() : undefined;
+    if (ready) {
+      const c = ready[1];
+      c.window--;
+      c.sent++;
+      c.inflight.pushBytes(chunk, start + 1, end);
+      ready[0].sendCoded(ITEM, chunk, start + 1, end);
+    } else {
+      this.items.pushBytes(chunk, start + 1, end);
+    }
+    this.changed();
+    return true;
   }
 
   private consumer(link: Link): Consumer {
     let c = this.consumers.get(link);
     if (!c) {
-      c = { slot: this.nextSlot, window: 0, inflight: [], inflightBytes: 0, sent: 0, acked: 0 };
+      c = { slot: this.nextSlot, window: 0, inflight: new ItemFifo(), sent: 0, acked: 0 };
       this.nextSlot += 2;
       this.ledger.setFloat64(c.slot, 0);
       this.publish(c.slot + 1, 0);
@@ -258,7 +292,7 @@ export class QueueCore {
       case TAKEN: {
         const c = this.consumer(link);
         const n = body.readUInt32LE(1);
-        for (const item of c.inflight.splice(0, n)) c.inflightBytes -= item.length;
+        c.inflight.drop(n);
         c.acked += n;
         this.feed(link, c);
         this.freed();
@@ -269,7 +303,6 @@ export class QueueCore {
         const c = this.consumer(link);
         const item = this.items.shift();
         if (item) {
-          this.bytes -= item.length;
           this.sendTo(link, c, item, NOWAIT_ITEM);
           this.changed();
         } else {
@@ -318,10 +351,10 @@ export class QueueCore {
     if (c) {
       this.consumers.delete(link);
       const handed = this.ledger.getFloat64(c.slot);
-      const keep = c.inflight.slice(Math.max(0, handed - c.acked));
+      c.inflight.drop(handed - c.acked);
+      const keep = c.inflight.takeAll();
       if (keep.length) {
         this.items.unshiftAll(keep);
-        for (const item of keep) this.bytes += item.length;
         this.dispatch();
       }
       // What it had not handed out is back here: its slot no longer adds to the depth.
@@ -337,7 +370,7 @@ export class QueueCore {
   changed(): void {
     // What was sent to consumers is published before each flush to them; here only what is held
     // and unfinished, and only when either moved (a ping-pong item never rests here).
-    if (!this.ledgerDirty && (this.published.get(L_ITEMS) !== this.items.length || this.published.get(L_UNFINISHED) !== this.unfinished)) {
+    if (!this.ledgerDirty && (this.published.get(L_ITEMS) !== this.items.count || this.published.get(L_UNFINISHED) !== this.unfinished)) {
       this.ledgerDirty = true;
       setImmediate(() => {
         this.ledgerDirty = false;
@@ -349,7 +382,7 @@ export class QueueCore {
       let getters = this.localGetters.length;
       for (const c of this.consumers.values()) getters += c.window > 0 ? 1 : 0;
       return {
-        t: 'queue', id: this.ref.id, pid: process.pid, kind: this.ref.kind, depth: this.depth(), bytes: this.bytes,
+        t: 'queue', id: this.ref.id, pid: process.pid, kind: this.ref.kind, depth: this.depth(), bytes: this.items.size,
         getters, putters: this.localPutters.length + this.creditWaiters.length, maxsize: this.ref.maxsize, time: Date.now(),
       };
     });
