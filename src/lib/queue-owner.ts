@@ -6,6 +6,7 @@ import { ItemFifo } from './item-fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, materialize, writeItem } from './item-files';
 import { type Link, serve } from './link';
 import { reportSoon } from './observer/reporter';
+import type { Report } from './observer/wire';
 import {
   CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_FIRST_CONSUMER, L_ITEMS, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
   RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef, type Waiter,
@@ -378,13 +379,16 @@ export class QueueCore {
         this.publish(L_UNFINISHED, this.unfinished);
       }).unref();
     }
-    reportSoon(this, () => {
-      let getters = this.localGetters.length;
-      for (const c of this.consumers.values()) getters += c.window > 0 ? 1 : 0;
-      return {
-        t: 'queue', id: this.ref.id, pid: process.pid, kind: this.ref.kind, depth: this.depth(), bytes: this.items.size,
-        getters, putters: this.localPutters.length + this.creditWaiters.length, maxsize: this.ref.maxsize, time: Date.now(),
-      };
-    });
+    reportSoon(this, this.report);
   }
+
+  /** The queue's state for an observer (one function, not a closure per item changed). */
+  private readonly report = (): Report => {
+    let getters = this.localGetters.length;
+    for (const c of this.consumers.values()) getters += c.window > 0 ? 1 : 0;
+    return {
+      t: 'queue', id: this.ref.id, pid: process.pid, kind: this.ref.kind, depth: this.depth(), bytes: this.items.size,
+      getters, putters: this.localPutters.length + this.creditWaiters.length, maxsize: this.ref.maxsize, time: Date.now(),
+    };
+  };
 }
