@@ -9,7 +9,7 @@ import { hold, release } from './keepalive';
 import { type Link, reach } from './link';
 import {
   CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, MAX_READ_AHEAD, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, wait, type QueueRef, type Waiter,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, settleWith, wait, type QueueRef, type Waiter,
 } from './queue-protocol';
 import { SharedMemory } from './shared-memory';
 
@@ -143,14 +143,7 @@ export class QueueClient {
   }
 
   private handTo(getter: Waiter<Buffer>, item: QueuedItem): void {
-    let value: Buffer;
-    try {
-      value = this.handOut(item);
-    } catch (error) {
-      getter.reject(error as Error);
-      return;
-    }
-    getter.resolve(value);
+    settleWith(getter, () => this.handOut(item));
   }
 
   /**

@@ -9,7 +9,7 @@ import { reportSoon } from './observer/reporter';
 import type { Report } from './observer/wire';
 import {
   CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_FIRST_CONSUMER, L_ITEMS, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef, type Waiter,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, settleWith, type QueueRef, type Waiter,
 } from './queue-protocol';
 import type { SharedMemory } from './shared-memory';
 
@@ -48,14 +48,7 @@ export class QueueCore {
   }
 
   private handTo(getter: Waiter<Buffer>, item: QueuedItem): void {
-    let value: Buffer;
-    try {
-      value = this.materialize(item);
-    } catch (error) {
-      getter.reject(error as Error);
-      return;
-    }
-    getter.resolve(value);
+    settleWith(getter, () => this.materialize(item));
   }
 
   /** Writes a ledger entry (one system call) unless it already holds that value. */

@@ -51,6 +51,18 @@ export interface Waiter<T> {
   timer?: NodeJS.Timeout;
 }
 
+/** Resolves a waiter with what `make` returns, or rejects it with what `make` throws. */
+export function settleWith<T>(waiter: Waiter<T>, make: () => T): void {
+  let value: T;
+  try {
+    value = make();
+  } catch (error) {
+    waiter.reject(error as Error);
+    return;
+  }
+  waiter.resolve(value);
+}
+
 export function wait<T>(list: Array<Waiter<T>>, timeoutMs: number | undefined, onTimeout: () => Error, onSettle?: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const waiter: Waiter<T> = {
