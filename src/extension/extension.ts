@@ -107,20 +107,29 @@ export function activate(context: vscode.ExtensionContext): MultiprocApi {
     return pick?.run;
   };
 
-  // where a run failed (a syntax error, an uncaught error), in the Problems panel and the editor
+  // Where a run failed (a syntax error, an uncaught error), in the Problems panel and the editor,
+  // until that program runs again or the file with the problem is edited: running another
+  // program in between does not make it any less true.
   const problems = vscode.languages.createDiagnosticCollection('multiproc');
-  context.subscriptions.push(problems);
+  const problemOf = new Map<string, vscode.Uri>(); // program → the file its last failure points at
+  context.subscriptions.push(problems, vscode.workspace.onDidChangeTextDocument((e) => {
+    if (e.contentChanges.length) problems.delete(e.document.uri);
+  }));
   const showProblem = (run: Run) => {
     const at = run.failedAt;
     if (!at) return;
     const pos = new vscode.Position(Math.max(0, at.line - 1), Math.max(0, (at.column ?? 1) - 1));
     const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos), `${run.label} #${run.seq} failed: ${at.message}`, vscode.DiagnosticSeverity.Error);
     diagnostic.source = 'multiproc';
-    problems.set(vscode.Uri.file(at.file), [diagnostic]);
+    const uri = vscode.Uri.file(at.file);
+    problems.set(uri, [diagnostic]);
+    problemOf.set(run.file.fsPath, uri);
   };
 
   const startRun = async (file: vscode.Uri): Promise<Run> => {
-    problems.clear(); // the previous run's failure is no longer news
+    const last = problemOf.get(file.fsPath);
+    if (last) problems.delete(last);
+    problemOf.delete(file.fsPath);
     const run = new Run(++seq, file, context.extensionPath, logLine, () => latency.arrived());
     model.add(run);
     context.subscriptions.push(run);

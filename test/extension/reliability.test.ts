@@ -256,6 +256,8 @@ suite('reliability (issue 8)', () => {
       await vscode.commands.executeCommand('workbench.actions.view.problems');
       await screenshot('reliability-syntax-error.png', 1000);
       await vscode.commands.executeCommand('workbench.action.closePanel');
+      const problemsOn = (name: string) => vscode.languages.getDiagnostics(vscode.Uri.file(path.join(dir, name))).filter((d) => d.source === 'multiproc');
+      assert.equal(problemsOn('broken.ts').length, 1, 'running another program (broken.js) leaves broken.ts\'s problem');
 
       // (b) something that is not a file
       const missing = path.join(dir, 'no-such-program.ts');
@@ -286,7 +288,22 @@ suite('reliability (issue 8)', () => {
       assert.equal(ok.model.failure, undefined, ok.outputTail);
       assert.equal(ok.model.process(ok.model.mainPid!)?.exitCode, 0);
       assert.match(ok.outputTail, /hello from the multiproc test workspace/);
-      assert.deepEqual(vscode.languages.getDiagnostics().filter(([, d]) => d.some((x) => x.source === 'multiproc')), [], 'a new run clears the last failure\'s problem');
+      assert.equal(problemsOn('broken.ts').length + problemsOn('broken.js').length, 2, 'a good run of another program leaves the problems of the failed ones');
+
+      // a problem goes when its program runs again, or when its file is edited
+      fs.writeFileSync(path.join(dir, 'broken.ts'), "console.log('mended');\n");
+      const mended = await runOf(path.join(dir, 'broken.ts'));
+      assert.equal(problemsOn('broken.ts').length, 0, 'a new run of broken.ts clears its problem at once');
+      await mended.whenExited();
+      assert.equal(mended.model.failure, undefined, mended.outputTail);
+      assert.equal(problemsOn('broken.ts').length, 0);
+      const js = vscode.Uri.file(path.join(dir, 'broken.js'));
+      await vscode.window.showTextDocument(js);
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(js, new vscode.Range(1, 0, 1, 12), 'const x = 2;');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      assert.equal(problemsOn('broken.js').length, 0, 'editing broken.js clears its problem');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
