@@ -1,7 +1,8 @@
 // `npm test`: every layer, in order, always all of them:
-//   1. tsc --noEmit   2. eslint   3. build   4. node --test: library tests, then packaging tests
-//   5. test host install (only if missing)   6. extension tests inside VS Code
-// Last line: "N passed, N failed", summing the tests of layers 4 and 6; a check (1, 2, 3, 5)
+//   1. tsc --noEmit   2. eslint   3. build   4. test host install (only if missing; the library
+//   tests also run programs on its Node 24)   5. node --test: library tests, then packaging tests
+//   6. extension tests inside VS Code
+// Last line: "N passed, N failed", summing the tests of layers 5 and 6; a check (1, 2, 3, 4)
 // that fails, or a test layer that fails without counting a failure, adds one failure. Exit code 1 if any layer failed or a test layer counted nothing.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -144,10 +145,10 @@ if (!(await check('build', process.execPath, ['scripts/build.mjs']))) {
   console.log('(full build failed; building the extension alone for the extension tests)');
   await run(process.execPath, ['scripts/build.mjs', '--ext-only']);
 }
+if (!hostInstalled()) await check('test host setup', 'bash', ['scripts/setup-test-host.sh']);
 await libraryTests();
 // after the library tests: packaging rebuilds dist/, which the library tests load
 await nodeTests('node --test (packaging)', walk(path.join(ROOT, 'test/package'), (f) => /\.test\.(mjs|cjs|js)$/.test(f)));
-if (!hostInstalled()) await check('test host setup', 'bash', ['scripts/setup-test-host.sh']);
 if (!fs.existsSync(path.join(ROOT, 'dist/extension/extension.js'))) {
   // a failed packaging build can leave dist/ without the extension
   await run(process.execPath, ['scripts/build.mjs', '--ext-only']);

@@ -29,9 +29,9 @@ export interface RunResult {
 }
 
 /** Runs `multiproc run <program>` (or node with other arguments) and collects its output. */
-export function runProgram(program: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; nodeArgs?: string[] } = {}): Promise<RunResult> {
+export function runProgram(program: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; nodeArgs?: string[]; node?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? [CLI, 'run']), program, ...args], {
+    const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? [CLI, 'run']), program, ...args], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -51,6 +51,9 @@ export function runProgram(program: string, args: string[] = [], options: { env?
     });
   });
 }
+
+/** A Node newer than the machine's: the test host's Node 24 (npm test installs it before the library tests). */
+export const NODE_24 = path.join(ROOT, '.test-host/node24/bin/node');
 
 /** True while a process with this pid exists (zombies included). */
 export function pidAlive(pid: number): boolean {

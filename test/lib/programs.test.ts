@@ -1,10 +1,10 @@
 // Whole programs, run the way a user runs them: `multiproc run <file>` or plain node.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { ROOT, pidAlive, runProgram, sleepMs, tempFile, waitFor } from './helpers.ts';
+import { NODE_24, ROOT, pidAlive, runProgram, sleepMs, tempFile, waitFor } from './helpers.ts';
 
 const programs = path.join(ROOT, 'test/lib/programs');
 const program = (name: string) => path.join(programs, name);
@@ -28,6 +28,34 @@ describe('programs in every module system', () => {
   test('the plain node way: node --import multiproc/register', async () => {
     const r = await runProgram(program('esm.mjs'), [], { nodeArgs: ['--import', pathToFileURL(path.join(ROOT, 'dist/lib/register.js')).href] });
     assert.equal(r.stdout, 'hello mjs from Process-1\nexitCode 0\n');
+  });
+});
+
+describe('the loader on Node 20 and on Node 24', () => {
+  const node24 = () => {
+    assert.ok(existsSync(NODE_24), `no Node 24 at ${NODE_24}: run scripts/setup-test-host.sh (npm test does before the library tests)`);
+    return NODE_24;
+  };
+
+  test('on Node ≥ 22.15 it runs in the loading thread (module.registerHooks), in the main process and in a child; on Node 20, or when asked, on a thread of its own', async () => {
+    const v24 = (await runProgram(program('loader-mode.ts'), [], { node: node24() }));
+    assert.equal(v24.stderr, '');
+    assert.match(v24.stdout, /^MainProcess in-thread v24\.\d+\.\d+\nProcess-1 in-thread v24\.\d+\.\d+\n$/);
+    const asked = await runProgram(program('loader-mode.ts'), [], { node: node24(), env: { MULTIPROC_LOADER_THREAD: '1' } });
+    assert.match(asked.stdout, /^MainProcess thread v24\.\d+\.\d+\nProcess-1 thread v24\.\d+\.\d+\n$/);
+    const v20 = await runProgram(program('loader-mode.ts'));
+    assert.match(v20.stdout, new RegExp(`^MainProcess thread ${process.version}\\nProcess-1 thread ${process.version}\\n$`));
+  });
+
+  test('on Node 24, programs in every module system and TypeScript import spellings run, in main and child', async () => {
+    for (const [file, tag] of [['esm.mjs', 'mjs'], ['common.cjs', 'cjs'], ['common-ts.cts', 'cts']]) {
+      const r = await runProgram(program(file), [], { node: node24() });
+      assert.equal(r.stderr, '', file);
+      assert.equal(r.stdout, `hello ${tag} from Process-1\nexitCode 0\n`, file);
+    }
+    const r = await runProgram(program('imports.ts'), [], { node: node24() });
+    assert.equal(r.stdout, 'from a .ts module imported with a .js suffix\n');
+    assert.equal(r.code, 0);
   });
 });
 

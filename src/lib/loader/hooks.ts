@@ -1,10 +1,13 @@
-// Node module hooks (module.register): run TypeScript with no build step, resolve the
-// TypeScript spellings of imports, let programs import 'multiproc' without installing it, and
-// register each ES module of the program so that a child can find a target by its export.
-import { existsSync } from 'node:fs';
+// Node module hooks: run TypeScript with no build step, resolve the TypeScript spellings of
+// imports, let programs import 'multiproc' without installing it, and register each ES module of
+// the program so that a child can find a target by its export. Two forms of the same hooks:
+// asynchronous for module.register (Node 20: they run on a thread of their own, which costs a
+// process ~100 ms to start), synchronous for module.registerHooks (Node ≥ 22.15: in the thread
+// that loads, at no start cost).
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compile } from './compile';
+import { compile, compileSync } from './compile';
 import { TS_FILE, isProgramFile, tsFormat } from './formats';
 
 interface ResolveContext { conditions: string[]; importAttributes?: Record<string, string>; parentURL?: string }
@@ -13,6 +16,8 @@ interface LoadContext { format?: string | null; conditions: string[]; importAttr
 interface LoadResult { format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }
 type NextResolve = (specifier: string, context?: ResolveContext) => Promise<ResolveResult>;
 type NextLoad = (url: string, context?: LoadContext) => Promise<LoadResult>;
+type NextResolveSync = (specifier: string, context?: ResolveContext) => ResolveResult;
+type NextLoadSync = (url: string, context?: LoadContext) => LoadResult;
 
 const NOT_FOUND = new Set(['ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_DIR_IMPORT']);
 
@@ -26,25 +31,52 @@ function candidates(specifier: string): string[] {
   return ['.ts', '.tsx', '.mts', '.cts', '.js', '/index.ts', '/index.js'].map((ext) => specifier.replace(/\/$/, '') + ext);
 }
 
+/**
+ * What to try when `specifier` was not found: the library itself (a result), or other spellings
+ * of the path; undefined when the error stands.
+ */
+function fallback(specifier: string, context: ResolveContext, error: unknown): ResolveResult | string[] | undefined {
+  if (!NOT_FOUND.has((error as { code?: string }).code ?? '')) return undefined;
+  const library = process.env.MULTIPROC_LIBRARY;
+  if (library && (specifier === 'multiproc' || specifier === 'multiproc/')) {
+    // An import gets the ESM face of the bundle (see scripts/build.mjs), as the package's exports map says.
+    const esm = library.replace(/index\.js$/, 'index.mjs');
+    return { url: pathToFileURL(context.conditions.includes('import') && existsSync(esm) ? esm : library).href, shortCircuit: true };
+  }
+  return /^(\.{1,2}\/|\/|file:)/.test(specifier) ? candidates(specifier) : undefined;
+}
+
 export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<ResolveResult> {
   try {
     return await next(specifier, context);
   } catch (error) {
-    if (!NOT_FOUND.has((error as { code?: string }).code ?? '')) throw error;
-    const library = process.env.MULTIPROC_LIBRARY;
-    if (library && (specifier === 'multiproc' || specifier === 'multiproc/')) {
-      // An import gets the ESM face of the bundle (see scripts/build.mjs), as the package's exports map says.
-      const esm = library.replace(/index\.js$/, 'index.mjs');
-      return { url: pathToFileURL(context.conditions.includes('import') && existsSync(esm) ? esm : library).href, shortCircuit: true };
+    const plan = fallback(specifier, context, error);
+    if (!Array.isArray(plan)) {
+      if (plan) return plan;
+      throw error;
     }
-    if (/^(\.{1,2}\/|\/|file:)/.test(specifier)) {
-      for (const candidate of candidates(specifier)) {
-        try {
-          return await next(candidate, context);
-        } catch {
-          // try the next spelling
-        }
-      }
+    for (const candidate of plan) {
+      try {
+        return await next(candidate, context);
+      } catch { /* try the next spelling */ }
+    }
+    throw error;
+  }
+}
+
+export function resolveSync(specifier: string, context: ResolveContext, next: NextResolveSync): ResolveResult {
+  try {
+    return next(specifier, context);
+  } catch (error) {
+    const plan = fallback(specifier, context, error);
+    if (!Array.isArray(plan)) {
+      if (plan) return plan;
+      throw error;
+    }
+    for (const candidate of plan) {
+      try {
+        return next(candidate, context);
+      } catch { /* try the next spelling */ }
     }
     throw error;
   }
@@ -62,18 +94,35 @@ function register(source: string, url: string): string {
   return line + source;
 }
 
-export async function load(url: string, context: LoadContext, next: NextLoad): Promise<LoadResult> {
-  if (!url.startsWith('file:')) return next(url, context);
-  const filename = fileURLToPath(url);
-  if (TS_FILE.test(filename)) {
-    // CommonJS TypeScript is compiled by the require hook (register.ts) on the main thread.
-    if (tsFormat(filename) === 'commonjs') return { format: 'commonjs', shortCircuit: true };
-    const code = await compile(await readFile(filename, 'utf8'), filename, 'esm');
-    return { format: 'module', source: isProgramFile(filename) ? register(code, url) : code, shortCircuit: true };
-  }
-  const result = await next(url, context);
+/** A TypeScript file: CommonJS ones are compiled by the require hook (register.ts); ES modules here. */
+function tsResult(filename: string, url: string, compiled: () => string): LoadResult {
+  if (tsFormat(filename) === 'commonjs') return { format: 'commonjs', shortCircuit: true };
+  const code = compiled();
+  return { format: 'module', source: isProgramFile(filename) ? register(code, url) : code, shortCircuit: true };
+}
+
+/** A JavaScript ES module of the program registers itself. */
+function jsResult(result: LoadResult, filename: string, url: string): LoadResult {
   if (result.format === 'module' && result.source != null && isProgramFile(filename)) {
     return { ...result, source: register(Buffer.from(result.source as Uint8Array).toString('utf8'), url) };
   }
   return result;
+}
+
+export async function load(url: string, context: LoadContext, next: NextLoad): Promise<LoadResult> {
+  if (!url.startsWith('file:')) return next(url, context);
+  const filename = fileURLToPath(url);
+  if (TS_FILE.test(filename)) {
+    if (tsFormat(filename) === 'commonjs') return tsResult(filename, url, () => '');
+    const code = await compile(await readFile(filename, 'utf8'), filename, 'esm');
+    return tsResult(filename, url, () => code);
+  }
+  return jsResult(await next(url, context), filename, url);
+}
+
+export function loadSync(url: string, context: LoadContext, next: NextLoadSync): LoadResult {
+  if (!url.startsWith('file:')) return next(url, context);
+  const filename = fileURLToPath(url);
+  if (TS_FILE.test(filename)) return tsResult(filename, url, () => compileSync(readFileSync(filename, 'utf8'), filename, 'esm'));
+  return jsResult(next(url, context), filename, url);
 }
