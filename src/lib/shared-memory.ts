@@ -47,7 +47,8 @@ export class SharedMemory {
     const map = loadMapper();
     if (create) ftruncateSync(this.fd, map ? Math.max(size, MAPPED_BYTES) : size);
     if (!map) return;
-    const length = fstatSync(this.fd).size & ~7;
+    const fileSize = fstatSync(this.fd).size;
+    const length = fileSize - (fileSize % 8);
     if (length <= 0) return;
     const memory = map(this.fd, length);
     this.bytes = Buffer.from(memory);
