@@ -77,8 +77,8 @@ export class OsSampler {
       }));
       this.last = next;
       // A descendant that ended between `ps` and /proc (or is exiting or a zombie: its cmdline
-      // is empty) has only its short name left, which cannot tell the library's esbuild service or warm
-      // spare from a process the program started: leave it out rather than show a stray.
+      // is empty) has only its short name left, which cannot tell the library's esbuild service
+      // or warm spare from a process the program started: leave it out rather than show a stray.
       return tree.filter((row, i) => i === 0 || !ended.has(row));
     }
     const stats = await psStats(tree.map((r) => r.pid));

@@ -95,12 +95,7 @@ export class QueueCore {
 
   /** Sends the oldest item held here to a consumer with room; false if there is none. */
   private sendFirst(link: Link, c: Consumer): boolean {
-    return this.items.shiftInto((bytes, start, end) => {
-      c.window--;
-      c.sent++;
-      c.inflight.pushBytes(bytes, start, end);
-      link.sendCoded(ITEM, bytes, start, end);
-    }, (item) => {
+    return this.items.shiftInto((bytes, start, end) => this.sendBytesTo(link, c, bytes, start, end), (item) => {
       c.window--;
       this.sendTo(link, c, item);
     });
@@ -118,6 +113,14 @@ export class QueueCore {
       return entry;
     }
     return undefined;
+  }
+
+  /** Sends a small item that lies in `bytes[start, end)` to a consumer with room, keeping a copy until it is handed out. */
+  private sendBytesTo(link: Link, c: Consumer, bytes: Buffer, start: number, end: number): void {
+    c.window--;
+    c.sent++;
+    c.inflight.pushBytes(bytes, start, end);
+    link.sendCoded(ITEM, bytes, start, end);
   }
 
   /**
@@ -229,23 +232,22 @@ export class QueueCore {
    */
   private relay(link: Link, chunk: Buffer, start: number, end: number): boolean {
     if (chunk[start] !== PUT || end - start > FILE_THRESHOLD || this.localGetters.length) return false;
-    if (this.ref.maxsize > 0) {
-      const producer = this.producers.get(link);
-      if (producer) producer.credits = Math.max(0, producer.credits - 1);
-    }
+    this.creditUsed(link);
     if (this.ref.kind === 'JoinableQueue') this.unfinished++;
     const ready = this.items.count === 0 ? this.readyConsumer() : undefined;
     if (ready) {
-      const c = ready[1];
-      c.window--;
-      c.sent++;
-      c.inflight.pushBytes(chunk, start + 1, end);
-      ready[0].sendCoded(ITEM, chunk, start + 1, end);
+      this.sendBytesTo(ready[0], ready[1], chunk, start + 1, end);
     } else {
       this.items.pushBytes(chunk, start + 1, end);
     }
     this.changed();
     return true;
+  }
+
+  /** A put arrived from `link`: in a bounded queue, one of the places it was granted is used. */
+  private creditUsed(link: Link): void {
+    const producer = this.producers.get(link);
+    if (producer && this.ref.maxsize > 0) producer.credits = Math.max(0, producer.credits - 1);
   }
 
   private consumer(link: Link): Consumer {
@@ -266,8 +268,7 @@ export class QueueCore {
     switch (body[0]) {
       case PUT:
       case PUT | FILE_FLAG: {
-        const producer = this.producers.get(link);
-        if (producer && this.ref.maxsize > 0) producer.credits = Math.max(0, producer.credits - 1);
+        this.creditUsed(link);
         this.add(body[0] === PUT ? body.subarray(1) : ItemFile.decode(body.subarray(1)));
         break;
       }

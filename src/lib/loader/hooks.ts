@@ -94,10 +94,11 @@ function register(source: string, url: string): string {
   return line + source;
 }
 
-/** A TypeScript file: CommonJS ones are compiled by the require hook (register.ts); ES modules here. */
-function tsResult(filename: string, url: string, compiled: () => string): LoadResult {
-  if (tsFormat(filename) === 'commonjs') return { format: 'commonjs', shortCircuit: true };
-  const code = compiled();
+/** CommonJS TypeScript is compiled by the require hook (register.ts), not here. */
+const commonjsTs = (): LoadResult => ({ format: 'commonjs', shortCircuit: true });
+
+/** A TypeScript ES module, compiled to `code`; the program's own register themselves. */
+function tsModule(filename: string, url: string, code: string): LoadResult {
   return { format: 'module', source: isProgramFile(filename) ? register(code, url) : code, shortCircuit: true };
 }
 
@@ -113,9 +114,8 @@ export async function load(url: string, context: LoadContext, next: NextLoad): P
   if (!url.startsWith('file:')) return next(url, context);
   const filename = fileURLToPath(url);
   if (TS_FILE.test(filename)) {
-    if (tsFormat(filename) === 'commonjs') return tsResult(filename, url, () => '');
-    const code = await compile(await readFile(filename, 'utf8'), filename, 'esm');
-    return tsResult(filename, url, () => code);
+    if (tsFormat(filename) === 'commonjs') return commonjsTs();
+    return tsModule(filename, url, await compile(await readFile(filename, 'utf8'), filename, 'esm'));
   }
   return jsResult(await next(url, context), filename, url);
 }
@@ -123,6 +123,9 @@ export async function load(url: string, context: LoadContext, next: NextLoad): P
 export function loadSync(url: string, context: LoadContext, next: NextLoadSync): LoadResult {
   if (!url.startsWith('file:')) return next(url, context);
   const filename = fileURLToPath(url);
-  if (TS_FILE.test(filename)) return tsResult(filename, url, () => compileSync(readFileSync(filename, 'utf8'), filename, 'esm'));
+  if (TS_FILE.test(filename)) {
+    if (tsFormat(filename) === 'commonjs') return commonjsTs();
+    return tsModule(filename, url, compileSync(readFileSync(filename, 'utf8'), filename, 'esm'));
+  }
   return jsResult(next(url, context), filename, url);
 }
