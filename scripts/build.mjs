@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const extOnly = process.argv.includes('--ext-only');
 const withTypes = !extOnly && !process.argv.includes('--no-types');
 
-if (!extOnly) rmSync(path.join(root, 'dist/lib'), { recursive: true, force: true });
+if (!extOnly) for (const dir of ['dist/lib', 'dist/wire']) rmSync(path.join(root, dir), { recursive: true, force: true });
 rmSync(path.join(root, 'dist/extension'), { recursive: true, force: true });
 
 const common = {
@@ -52,7 +52,7 @@ await Promise.all(extOnly ? [extension] : [
   build({ ...common, format: 'cjs', entryPoints: { index: 'src/lib/index.ts' }, outdir: 'dist/lib' }),
   build({
     ...common, format: 'cjs', outdir: 'dist/lib', plugins: [shareLibrary],
-    entryPoints: { child: 'src/lib/child.ts', register: 'src/lib/loader/register.ts', cli: 'src/lib/cli.ts' },
+    entryPoints: { child: 'src/lib/child.ts', register: 'src/lib/loader/register.ts', cli: 'src/cli/cli.ts' },
   }),
   build({ ...common, format: 'esm', entryPoints: { 'loader-hooks': 'src/lib/loader/hooks.ts' }, outdir: 'dist/lib', outExtension: { '.js': '.mjs' } }),
   extension,

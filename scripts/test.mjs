@@ -105,11 +105,12 @@ async function nodeTests(name, files, { loader = false, note = '' } = {}) {
   layers.push({ name, ok, passed: p, failed: f, time: secs(t), note });
 }
 
-/** Library tests: test/lib/**\/*.test.ts through the library's TypeScript loader, plus any .mjs/.cjs/.js ones. */
+/** Library, observer and CLI tests: test/{lib,observer,cli}/**\/*.test.ts through the library's TypeScript loader, plus any .mjs/.cjs/.js ones. */
 async function libraryTests() {
   const haveLoader = fs.existsSync(path.join(ROOT, 'dist/lib/register.js'));
-  const tsTests = walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(ts|mts|cts)$/.test(f));
-  const jsTests = walk(path.join(ROOT, 'test/lib'), (f) => /\.test\.(mjs|cjs|js)$/.test(f));
+  const dirs = ['test/lib', 'test/observer', 'test/cli'].map((d) => path.join(ROOT, d));
+  const tsTests = dirs.flatMap((d) => walk(d, (f) => /\.test\.(ts|mts|cts)$/.test(f)));
+  const jsTests = dirs.flatMap((d) => walk(d, (f) => /\.test\.(mjs|cjs|js)$/.test(f)));
   const note = tsTests.length && !haveLoader ? `${tsTests.length} .ts test file(s) not run: dist/lib/register.js is missing` : '';
   const files = haveLoader ? [...tsTests, ...jsTests] : jsTests;
   if (!files.length) {

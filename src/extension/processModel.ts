@@ -2,7 +2,7 @@
 // (from the library). Free of `vscode` so it can be unit-tested; processTree.ts turns nodes into
 // TreeItems. Nodes are cached by id so that a change event can name the very objects the view
 // holds, and VS Code refreshes only those.
-import { RUN_KEY, poolKey, processKey, queueKey, type NodeKey, type RunModel } from '../lib/observer/model';
+import { RUN_KEY, poolKey, processKey, queueKey, type NodeKey, type RunModel } from '../observer/model';
 
 export interface RunLike {
   readonly seq: number;

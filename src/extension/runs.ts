@@ -6,9 +6,9 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
-import { RunModel, formatDuration } from '../lib/observer/model';
-import { ObserverServer } from '../lib/observer/server';
-import { OsSampler } from './osSampler';
+import { RunModel, formatDuration } from '../observer/model';
+import { ObserverServer } from '../observer/server';
+import { OsSampler } from '../observer/os-sampler';
 
 export interface RunSettings {
   nodePath: string;

@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { inspect } from 'node:util';
-import { BufferTooShort, EOFError, ValueError } from './errors';
-import { checkSize } from './framing';
-import { hold, release } from './keepalive';
-import { Link, createLinkServer, newAddress, trackPending } from './link';
-import { reportSoon } from './observer/reporter';
-import { REDUCE, decodeBytes, decodeSoon, encode, encodeBytes, registerKind, type Reduced } from './reduction';
+import { BufferTooShort, EOFError, ValueError } from './base/errors';
+import { checkSize } from './channel/framing';
+import { hold, release } from './base/keepalive';
+import { Link, createLinkServer, newAddress, trackPending } from './channel/link';
+import { reportSoon } from './reporter';
+import { REDUCE, decodeBytes, decodeSoon, encode, encodeBytes, registerKind, type Reduced } from './values/reduction';
 
 interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
 

@@ -1,23 +1,23 @@
 // multiproc: Python's multiprocessing for Node. See README.md for the model and its rules.
-export { Process, currentProcess, activeChildren } from './process';
-export type { ProcessOptions, Target } from './process';
-export { parentProcess, ParentProcess } from './parent';
-export { isMainProcess, cpuCount } from './context';
-export { Queue, SimpleQueue, JoinableQueue } from './queues';
-export type { GetOptions, PutOptions } from './queues';
+export { Process, currentProcess, activeChildren } from './process/process';
+export type { ProcessOptions, Target } from './process/process';
+export { parentProcess, ParentProcess } from './process/parent';
+export { isMainProcess, cpuCount } from './process/context';
+export { Queue, SimpleQueue, JoinableQueue } from './queue/queues';
+export type { GetOptions, PutOptions } from './queue/queues';
 export { Pipe, Connection } from './connection';
-export { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore } from './synchronize';
-export type { AcquireOptions, Held } from './synchronize';
+export { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore } from './sync/synchronize';
+export type { AcquireOptions, Held } from './sync/synchronize';
 export { Value, SharedArray, SharedArray as Array, RawValue, RawArray } from './sharedctypes';
 export type { SharedOptions } from './sharedctypes';
 export {
   AssertionError, AuthenticationError, BufferTooShort, EOFError, Empty, Full, ProcessError, TimeoutError, ValueError,
-} from './errors';
-export { MAX_MESSAGE_BYTES, MessageTooLarge } from './framing';
-export { SerializationError } from './reduction';
+} from './base/errors';
+export { MAX_MESSAGE_BYTES, MessageTooLarge } from './channel/framing';
+export { SerializationError } from './values/reduction';
 
-export { Pool, AsyncResult, IMapIterator, WorkerLostError } from './pool';
-export type { Callbacks, PoolOptions } from './pool';
+export { Pool, AsyncResult, IMapIterator, WorkerLostError } from './pool/pool';
+export type { Callbacks, PoolOptions } from './pool/pool';
 
 export {
   Manager, SyncManager, ManagerServer, serveManager, BaseProxy, DictProxy, ListProxy, NamespaceProxy, QueueProxy, AcquirerProxy, EventProxy, ValueProxy,
@@ -27,6 +27,6 @@ export type { Address, ManagerOptions, ServeOptions } from './managers';
 export { managerServer as _managerServer } from './managers';
 
 /** @internal The target of Pool workers, found by its export name as every target is. */
-export { poolWorker as _poolWorker } from './pool-worker';
+export { poolWorker as _poolWorker } from './pool/worker';
 /** @internal The child entry's hook; not part of the API. */
-export { bootstrapChild as _bootstrapChild } from './bootstrap';
+export { bootstrapChild as _bootstrapChild } from './process/bootstrap';

@@ -7,15 +7,15 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { Pipe, type Connection } from './connection';
-import { context } from './context';
-import { AuthenticationError, ValueError } from './errors';
-import { Link, newAddress } from './link';
-import { Process } from './process';
-import { Queue } from './queues';
-import { REDUCE, registerKind, type Reduced } from './reduction';
-import { RpcClient, attachRpc, type Caller, type RpcTarget } from './rpc';
-import { SharedMemory } from './shared-memory';
-import { makeCore } from './sync-owner';
+import { context } from './process/context';
+import { AuthenticationError, ValueError } from './base/errors';
+import { Link, newAddress } from './channel/link';
+import { Process } from './process/process';
+import { Queue } from './queue/queues';
+import { REDUCE, registerKind, type Reduced } from './values/reduction';
+import { RpcClient, attachRpc, type Caller, type RpcTarget } from './channel/rpc';
+import { SharedMemory } from './channel/shared-memory';
+import { makeCore } from './sync/owner';
 
 export type Address = string | { host: string; port: number };
 

@@ -4,10 +4,10 @@
 // latest write of any process. `counter.value += 1` is a read and a write: hold getLock() around
 // it when several processes update the same value.
 import { inspect } from 'node:util';
-import { ValueError } from './errors';
-import { REDUCE, registerKind, type Reduced } from './reduction';
-import { SharedMemory } from './shared-memory';
-import { RLock, Lock } from './synchronize';
+import { ValueError } from './base/errors';
+import { REDUCE, registerKind, type Reduced } from './values/reduction';
+import { SharedMemory } from './channel/shared-memory';
+import { RLock, Lock } from './sync/synchronize';
 
 type Scalar = number | bigint | boolean | string;
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MultiprocApi } from '../../src/extension/extension';
 import type { Run } from '../../src/extension/runs';
-import type { ProcessInfo } from '../../src/lib/observer/model';
+import type { ProcessInfo } from '../../src/observer/model';
 import { api, extension, render, screenshot, setting, sleep, stallMonitor, waitFor } from './helpers';
 
 const PROGRAM = (name: string) => vscode.Uri.file(path.join(extension().extensionPath, 'test', 'extension', 'programs', name));

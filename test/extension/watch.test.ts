@@ -10,8 +10,8 @@ import * as vscode from 'vscode';
 import type { MultiprocApi } from '../../src/extension/extension';
 import type { ProcessNode } from '../../src/extension/processModel';
 import type { Run } from '../../src/extension/runs';
-import { RunModel } from '../../src/lib/observer/model';
-import { encodeFrame, WIRE_VERSION } from '../../src/lib/observer/wire';
+import { RunModel } from '../../src/observer/model';
+import { encodeFrame, WIRE_VERSION } from '../../src/wire/wire';
 import { api, extension, render, screenshot, setting, stallMonitor, waitFor } from './helpers';
 
 type Node = ProcessNode<Run>;

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { ENV_OBSERVER, ENV_OBSERVER_SECRET, FrameDecoder, type Frame, type ProcessExited, type ProcessStarted } from '../../src/lib/observer/wire.ts';
+import { ENV_OBSERVER, ENV_OBSERVER_SECRET, FrameDecoder, type Frame, type ProcessExited, type ProcessStarted } from '../../src/wire/wire.ts';
 import { ROOT, runProgram, tempFile, waitFor, type RunResult } from './helpers.ts';
 
 const EXAMPLES = path.join(ROOT, 'examples');

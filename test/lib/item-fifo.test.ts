@@ -2,8 +2,8 @@
 // items in files kept as they are, in one order. A random workload is checked against an array.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ItemFifo } from '../../src/lib/item-fifo.ts';
-import { ItemFile, type QueuedItem } from '../../src/lib/item-files.ts';
+import { ItemFifo } from '../../src/lib/queue/item-fifo.ts';
+import { ItemFile, type QueuedItem } from '../../src/lib/queue/item-files.ts';
 
 /** A deterministic random sequence (xorshift32). */
 function random(seed: number): () => number {

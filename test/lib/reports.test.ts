@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { FrameDecoder, type Frame } from '../../src/lib/observer/wire.ts';
+import { FrameDecoder, type Frame } from '../../src/wire/wire.ts';
 import { ROOT, runProgram } from './helpers.ts';
 
 test('processes, queue and pipe depths and pool workers are reported to the observer', async () => {

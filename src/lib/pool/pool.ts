@@ -1,0 +1,565 @@
+// Pool and AsyncResult: Python's multiprocessing.Pool, on daemon worker processes that take
+// tasks over a socket from the pool. Unlike Python's, a pool here does not hang when a worker
+// dies: the task that worker was running fails with an error naming the exit code or signal,
+// the tasks it had been sent but not started go to the other workers, and a replacement starts.
+import { inspect } from 'node:util';
+import { context, cpuCount } from '../process/context';
+import { ProcessError, TimeoutError, ValueError } from '../base/errors';
+import { hold, release } from '../base/keepalive';
+import { reportSoon } from '../reporter';
+import { type Link, newId, serve, unserve } from '../channel/link';
+import { Process, whenExited } from '../process/process';
+import { functionFrame, poolWorker, taskFrame, ToPool, ToWorker, type TaskKind, type WorkerConfig } from './worker';
+import { Fifo } from '../base/fifo';
+import { checkSize } from '../channel/framing';
+import { decodeSoon, encode, encodeOwnArray } from '../values/reduction';
+import { reviveError, type RemoteError } from '../values/remote-error';
+import { SharedMemory } from '../channel/shared-memory';
+import { findExport, type ExportRef } from '../values/targets';
+import { sleepUntilWoken, toMs } from '../base/timeout';
+
+/** A worker died (killed, out of memory, process.exit) while running the task. */
+export class WorkerLostError extends ProcessError {
+  override name = 'WorkerLostError';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+export interface PoolOptions {
+  /** Number of workers; cpuCount() by default. */
+  processes?: number | null;
+  initializer?: Fn | null;
+  initargs?: unknown[];
+  /** Replace a worker after it has run this many tasks (null: never). */
+  maxtasksperchild?: number | null;
+}
+
+export interface Callbacks<T> {
+  callback?: (result: T) => void;
+  errorCallback?: (error: Error) => void;
+}
+
+export class AsyncResult<T = unknown> {
+  #done = false;
+  #ok = false;
+  #value: unknown;
+  readonly #wakers: Array<() => void> = [];
+
+  /** @internal */
+  constructor(private readonly callbacks: Callbacks<T> = {}) {}
+
+  /** @internal */
+  settle(ok: boolean, value: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#ok = ok;
+    this.#value = value;
+    for (const wake of this.#wakers.splice(0)) wake();
+    try {
+      if (ok) this.callbacks.callback?.(value as T);
+      else this.callbacks.errorCallback?.(value as Error);
+    } catch (error) {
+      // A callback that throws must not break the pool; Python prints it too.
+      process.stderr.write(`multiproc: a Pool callback failed:\n${(error as Error)?.stack ?? String(error)}\n`);
+    }
+  }
+
+  ready(): boolean {
+    return this.#done;
+  }
+
+  successful(): boolean {
+    if (!this.#done) throw new ValueError(`${inspect(this)} not ready`);
+    return this.#ok;
+  }
+
+  /** Waits until the result is ready, or `timeout` seconds pass. */
+  async wait(timeout?: number | null): Promise<void> {
+    const ms = toMs(timeout);
+    if (!this.#done) await sleepUntilWoken(this.#wakers, ms);
+  }
+
+  /** The result; the task's error re-thrown; TimeoutError if not ready within `timeout` seconds. */
+  async get(timeout?: number | null): Promise<T> {
+    await this.wait(timeout);
+    if (!this.#done) throw new TimeoutError(`result not ready after ${timeout} s`);
+    if (!this.#ok) throw this.#value;
+    return this.#value as T;
+  }
+
+  [inspect.custom](): string {
+    return `<AsyncResult ${this.#done ? (this.#ok ? 'successful' : 'failed') : 'pending'}>`;
+  }
+}
+
+/** The results of imap / imapUnordered, as an async iterator; next(timeout) as Python's. */
+export class IMapIterator<T> implements AsyncIterableIterator<T> {
+  readonly #items: Array<{ ok: boolean; value: unknown }> = [];
+  #expected: number;
+  #taken = 0;
+  readonly #wakers: Array<() => void> = [];
+
+  /** @internal */
+  constructor(expected: number) {
+    this.#expected = expected;
+  }
+
+  /** @internal Results arrive here in the order they are to be yielded. */
+  push(ok: boolean, value: unknown): void {
+    this.#items.push({ ok, value });
+    for (const wake of this.#wakers.splice(0)) wake();
+  }
+
+  async next(timeout?: number | null): Promise<IteratorResult<T>> {
+    const ms = toMs(timeout);
+    if (this.#taken >= this.#expected) return { done: true, value: undefined };
+    if (!this.#items.length) {
+      await sleepUntilWoken(this.#wakers, ms);
+      if (!this.#items.length) throw new TimeoutError(`no result within ${timeout} s`);
+    }
+    const item = this.#items.shift()!;
+    this.#taken++;
+    if (!item.ok) throw item.value;
+    return { done: false, value: item.value as T };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+interface Task {
+  seq: number;
+  fnId: number;
+  kind: TaskKind;
+  payload: Buffer;
+  /** What the task is, for reports and errors; made only when asked (inspect() costs more than sending the task). */
+  label: () => string;
+  settle: (ok: boolean, value: unknown) => void;
+}
+
+interface Worker {
+  process: Process;
+  name: string;
+  slot: number;
+  link?: Link;
+  pid?: number;
+  inflight: Task[];
+  window: number;
+  sentFns: Set<number>;
+  sent: number;
+  completed: number;
+  exited?: { code: number; signal: NodeJS.Signals | null };
+  linkClosed: boolean;
+  sentAt: number;
+  stopping?: boolean;
+}
+
+const MAX_WINDOW = 64;
+
+export class Pool {
+  readonly #id = newId('Pool');
+  readonly #size: number;
+  readonly #initializer: Fn | null;
+  readonly #initargs: unknown[];
+  readonly #maxtasks: number | null;
+  readonly #ledger: SharedMemory;
+  readonly #address: string;
+  readonly #workers = new Set<Worker>();
+  readonly #queue = new Fifo<Task>();
+  readonly #fns = new Map<Fn, number>();
+  /** Where each task function is found, by its id: looked up once, sent to each worker once. */
+  readonly #fnRefs = new Map<number, ExportRef>();
+  #nextSlot = 0;
+  #nextSeq = 1;
+  #state: 'RUN' | 'CLOSE' | 'TERMINATE' = 'RUN';
+  #startFailures = 0;
+  #outstanding = 0;
+  readonly #joiners: Array<() => void> = [];
+  #done = 0;
+  #failed = 0;
+  readonly #lost: Array<{ pid: number; name: string; task: string; code: number; signal?: string }> = [];
+
+  constructor(options: number | PoolOptions = {}) {
+    const o: PoolOptions = typeof options === 'number' ? { processes: options } : options ?? {};
+    const processes = o.processes ?? cpuCount();
+    if (!Number.isInteger(processes) || processes < 1) throw new ValueError('Number of processes must be at least 1');
+    if (o.maxtasksperchild !== undefined && o.maxtasksperchild !== null && (!Number.isInteger(o.maxtasksperchild) || o.maxtasksperchild < 1)) {
+      throw new ValueError('maxtasksperchild must be a positive int or null');
+    }
+    if (o.initializer !== undefined && o.initializer !== null && typeof o.initializer !== 'function') throw new TypeError('initializer must be a callable');
+    this.#size = processes;
+    this.#initializer = o.initializer ?? null;
+    this.#initargs = o.initargs ?? [];
+    this.#maxtasks = o.maxtasksperchild ?? null;
+    this.#ledger = SharedMemory.create('pool', 8 * 64);
+    this.#address = serve(this.#id, (link) => this.#accept(link));
+    for (let i = 0; i < processes; i++) this.#startWorker();
+  }
+
+  get processes(): number {
+    return this.#size;
+  }
+
+  #startWorker(): void {
+    const slot = this.#nextSlot++;
+    const config: WorkerConfig = {
+      address: this.#address, id: this.#id, slot, ledger: this.#ledger.path,
+      initializer: this.#initializer, initargs: this.#initargs, maxtasks: this.#maxtasks,
+    };
+    const process = new Process({ target: poolWorker, args: [config], daemon: true });
+    process.name = process.name.replace(/^Process/, 'SpawnPoolWorker');
+    const worker: Worker = {
+      process, name: process.name, slot, inflight: [], window: 1, sentFns: new Set(), sent: 0, completed: 0, linkClosed: false, sentAt: 0,
+    };
+    this.#workers.add(worker);
+    this.#changed();
+    process.start();
+    worker.pid = process.pid;
+    whenExited(process, (code, signal) => {
+      worker.exited = { code, signal };
+      this.#maybeGone(worker);
+    });
+  }
+
+  #accept(link: Link): void {
+    link.unref();
+    let worker: Worker | undefined;
+    link.handle((body) => {
+      if (body[0] === ToPool.Hello) {
+        const slot = body.readUInt32LE(1);
+        worker = [...this.#workers].find((w) => w.slot === slot);
+        if (!worker) {
+          link.close();
+          return;
+        }
+        worker.link = link;
+        this.#startFailures = 0;
+        this.#pump();
+        // A replacement that connects after close() has nothing to do but stop.
+        this.#maybeStop();
+        return;
+      }
+      if (body[0] === ToPool.Result && worker) void this.#onResult(worker, body);
+    }, () => {
+      if (worker) {
+        worker.linkClosed = true;
+        this.#maybeGone(worker);
+      }
+    });
+  }
+
+  async #onResult(worker: Worker, body: Buffer): Promise<void> {
+    const seq = body.readUInt32LE(1);
+    const i = worker.inflight.findIndex((t) => t.seq === seq);
+    if (i < 0) return;
+    const [task] = worker.inflight.splice(i, 1);
+    worker.completed++;
+    // A worker takes one task at a time, as Python's do when they are idle, so that slow tasks
+    // spread over the workers; tasks that come back within a couple of milliseconds are sent in
+    // growing batches, since then the round trip, not the work, would set the pace.
+    const took = performance.now() - worker.sentAt;
+    worker.window = took < 2 ? Math.min(MAX_WINDOW, worker.window * 2) : 1;
+    // An idle worker starts the next batch of work at one task again.
+    if (worker.inflight.length === 0 && this.#queue.length === 0) worker.window = 1;
+    this.#pump();
+    const ok = body[5] === 1;
+    let value: unknown;
+    try {
+      value = decodeSoon(body.subarray(6));
+      if (value instanceof Promise) value = await value;
+    } catch (error) {
+      this.#finish(task, false, error);
+      return;
+    }
+    this.#finish(task, ok, ok ? value : reviveError(value as RemoteError));
+  }
+
+  #finish(task: Task, ok: boolean, value: unknown): void {
+    if (--this.#outstanding === 0) release();
+    if (ok) this.#done++;
+    else this.#failed++;
+    this.#changed();
+    task.settle(ok, value);
+    this.#maybeStop();
+  }
+
+  /** Handles a worker's end once both its exit and the end of its connection have been seen. */
+  #maybeGone(worker: Worker): void {
+    if (!worker.exited || (worker.link && !worker.linkClosed) || !this.#workers.has(worker)) return;
+    this.#workers.delete(worker);
+    const { code, signal } = worker.exited;
+    const running = this.#ledger.getFloat64(worker.slot);
+    const notStarted: Task[] = [];
+    for (const task of worker.inflight) {
+      if (task.seq === running) {
+        const how = signal ? `was killed by ${signal} (exit code ${code})` : `exited with code ${code}`;
+        this.#lost.push({ pid: worker.pid ?? 0, name: worker.name, task: task.label(), code, ...(signal ? { signal } : {}) });
+        this.#finish(task, false, new WorkerLostError(`${worker.name} (pid ${worker.pid}) ${how} while running ${task.label()}`));
+      } else {
+        notStarted.push(task);
+      }
+    }
+    this.#queue.unshiftAll(notStarted);
+    if (this.#state === 'TERMINATE') {
+      this.#checkJoined();
+      return;
+    }
+    const diedAtStart = !worker.link && code !== 0;
+    this.#startFailures = diedAtStart ? this.#startFailures + 1 : 0;
+    if (this.#startFailures >= 3) {
+      // Python starts new workers forever here; we stop and say why.
+      const why = new ProcessError(`Pool workers keep dying as they start (last: ${signal ?? `exit code ${code}`}); is the initializer failing?`);
+      for (const task of this.#queue.drain()) this.#finish(task, false, why);
+    }
+    // As Python's exit handler stops a pool before ending its workers, a program that is ending gets no replacements.
+    if (this.#startFailures < 3 && !context.finishing && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
+    this.#pump();
+    this.#checkJoined();
+  }
+
+  /** Reports the pool's state to an observer, at most ten times a second. */
+  #changed(): void {
+    reportSoon(this, () => ({
+      t: 'pool', id: this.#id, pid: process.pid, size: this.#size, state: this.#state,
+      workers: [...this.#workers].map((w) => ({
+        pid: w.pid ?? 0, name: w.name, busy: w.inflight.length > 0, ...(w.inflight.length ? { task: w.inflight[0].label() } : {}),
+      })),
+      queued: this.#queue.length, done: this.#done, failed: this.#failed, lost: this.#lost.slice(-20), time: Date.now(),
+    }));
+  }
+
+  #fnId(fn: Fn): number {
+    let id = this.#fns.get(fn);
+    if (id === undefined) {
+      if (typeof fn !== 'function') throw new TypeError(`the task must be a function, not ${typeof fn}`);
+      const ref = findExport(fn);
+      if (!ref) {
+        throw new TypeError(
+          `Pool task ${fn.name ? `"${fn.name}"` : '(an anonymous function)'} is not exported from a module of the program, so a worker cannot find it. ` +
+          'Export it from the top level of its module; closures and arrow functions in variables cannot be sent to another process.',
+        );
+      }
+      id = this.#fns.size + 1;
+      this.#fns.set(fn, id);
+      this.#fnRefs.set(id, ref);
+    }
+    return id;
+  }
+
+  #submit(fn: Fn, kind: TaskKind, args: unknown, label: () => string, settle: (ok: boolean, value: unknown) => void): void {
+    const fnId = this.#fnId(fn);
+    const what = kind === 'call' ? 'the task\'s arguments' : 'the task\'s items';
+    // A map's chunk is a slice made here, so it can take the packed form for numbers.
+    const payload = kind === 'map' ? encodeOwnArray(args as unknown[], what) : encode(args, what);
+    // A worker could not read a larger one: it would end, and the task go to its replacement, forever.
+    checkSize(payload.length, what);
+    if (this.#outstanding++ === 0) hold();
+    this.#queue.push({ seq: this.#nextSeq++, fnId, kind, payload, label, settle });
+    this.#changed();
+  }
+
+  /** Sends queued tasks to workers with room in their window, no worker more than its share. */
+  #pump(): void {
+    if (!this.#queue.length) return;
+    const ready = [...this.#workers].filter((w) => w.link && !w.linkClosed);
+    const share = Math.max(1, Math.ceil(this.#queue.length / Math.max(1, ready.length)));
+    for (const worker of ready) {
+      const link = worker.link!;
+      const limit = Math.min(worker.window, worker.inflight.length + share);
+      while (this.#queue.length && worker.inflight.length < limit) {
+        if (this.#maxtasks !== null && worker.sent >= this.#maxtasks) break;
+        const task = this.#queue.shift()!;
+        if (!worker.sentFns.has(task.fnId)) {
+          link.send(functionFrame(task.fnId, this.#fnRefs.get(task.fnId)!));
+          worker.sentFns.add(task.fnId);
+        }
+        link.send(taskFrame(task.seq, task.fnId, task.kind, task.payload));
+        worker.inflight.push(task);
+        worker.sent++;
+        worker.sentAt = performance.now();
+        this.#changed();
+      }
+      if (!this.#queue.length) break;
+    }
+  }
+
+  #checkRunning(): void {
+    if (this.#state !== 'RUN') throw new ValueError('Pool not running');
+  }
+
+  applyAsync<T = unknown>(fn: Fn, args: unknown[] = [], options: Callbacks<T> & { kwargs?: Record<string, unknown> } = {}): AsyncResult<T> {
+    this.#checkRunning();
+    if (!Array.isArray(args)) throw new TypeError('args must be an array');
+    const result = new AsyncResult<T>(options);
+    const all = options.kwargs ? [...args, options.kwargs] : args;
+    const label = () => `${fn.name || 'task'}(${all.map((a) => inspect(a, { depth: 0, breakLength: Infinity })).join(', ').slice(0, 80)})`;
+    this.#submit(fn, 'call', all, label, (ok, v) => result.settle(ok, v));
+    this.#pump();
+    return result;
+  }
+
+  /** Runs fn(...args) in a worker and resolves with its result. */
+  apply<T = unknown>(fn: Fn, args: unknown[] = [], kwargs?: Record<string, unknown>): Promise<T> {
+    try {
+      return this.applyAsync<T>(fn, args, { kwargs }).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #chunks(items: unknown[], chunksize: number | undefined): unknown[][] {
+    let size = chunksize;
+    if (size === undefined || size === null) {
+      // Python's default: about four chunks per worker.
+      size = Math.floor(items.length / (this.#size * 4));
+      if (items.length % (this.#size * 4)) size += 1;
+    }
+    if (!Number.isInteger(size) || size < 1) {
+      if (items.length === 0) return [];
+      throw new ValueError(`Chunksize must be 1+, not ${size}`);
+    }
+    const chunks: unknown[][] = [];
+    for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+    return chunks;
+  }
+
+  #mapAsync<T>(fn: Fn, iterable: Iterable<unknown>, chunksize: number | undefined, kind: 'map' | 'starmap', options: Callbacks<T[]>): AsyncResult<T[]> {
+    this.#checkRunning();
+    const items = [...iterable];
+    const chunks = this.#chunks(items, chunksize);
+    const result = new AsyncResult<T[]>(options);
+    const out: unknown[][] = new Array(chunks.length);
+    let left = chunks.length;
+    if (left === 0) result.settle(true, []);
+    chunks.forEach((chunk, i) => {
+      this.#submit(fn, kind, chunk, () => `${kind}(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
+        if (!ok) return result.settle(false, value);
+        out[i] = value as unknown[];
+        if (--left === 0) result.settle(true, ([] as unknown[]).concat(...out));
+      });
+    });
+    this.#pump();
+    return result;
+  }
+
+  mapAsync<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize?: number, options: Callbacks<T[]> = {}): AsyncResult<T[]> {
+    return this.#mapAsync<T>(fn, iterable, chunksize, 'map', options);
+  }
+
+  /** Python's map: fn over every item, in chunks; resolves with the results in order. */
+  map<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize?: number): Promise<T[]> {
+    try {
+      return this.mapAsync<T>(fn, iterable, chunksize).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  starmapAsync<T = unknown>(fn: Fn, iterable: Iterable<unknown[]>, chunksize?: number, options: Callbacks<T[]> = {}): AsyncResult<T[]> {
+    return this.#mapAsync<T>(fn, iterable, chunksize, 'starmap', options);
+  }
+
+  /** fn(...args) for each args array of the iterable. */
+  starmap<T = unknown>(fn: Fn, iterable: Iterable<unknown[]>, chunksize?: number): Promise<T[]> {
+    try {
+      return this.starmapAsync<T>(fn, iterable, chunksize).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #imap<T>(fn: Fn, iterable: Iterable<unknown>, chunksize: number, ordered: boolean): IMapIterator<T> {
+    this.#checkRunning();
+    const chunks = this.#chunks([...iterable], chunksize);
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const it = new IMapIterator<T>(total);
+    const parked = new Map<number, { ok: boolean; value: unknown }>();
+    let nextChunk = 0;
+    const emit = (i: number, ok: boolean, value: unknown) => {
+      if (ok) for (const v of value as unknown[]) it.push(true, v);
+      else for (let k = 0; k < chunks[i].length; k++) it.push(false, value);
+    };
+    chunks.forEach((chunk, i) => {
+      this.#submit(fn, 'map', chunk, () => `imap(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
+        if (!ordered) return emit(i, ok, value);
+        parked.set(i, { ok, value });
+        while (parked.has(nextChunk)) {
+          const r = parked.get(nextChunk)!;
+          parked.delete(nextChunk);
+          emit(nextChunk++, r.ok, r.value);
+        }
+      });
+    });
+    this.#pump();
+    return it;
+  }
+
+  /** Results in order, as they become ready: `for await (const r of pool.imap(fn, items))`. */
+  imap<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize = 1): IMapIterator<T> {
+    return this.#imap<T>(fn, iterable, chunksize, true);
+  }
+
+  /** Results in the order they complete. */
+  imapUnordered<T = unknown>(fn: Fn, iterable: Iterable<unknown>, chunksize = 1): IMapIterator<T> {
+    return this.#imap<T>(fn, iterable, chunksize, false);
+  }
+
+  /** No more tasks; the workers exit once the submitted ones are done. */
+  close(): void {
+    if (this.#state === 'RUN') this.#state = 'CLOSE';
+    this.#maybeStop();
+  }
+
+  #maybeStop(): void {
+    if (this.#state !== 'CLOSE' || this.#outstanding > 0) return;
+    for (const w of this.#workers) {
+      if (w.link && !w.linkClosed && !w.stopping) {
+        w.stopping = true;
+        w.link.send(Buffer.from([ToWorker.Stop, 0, 0, 0, 0]));
+      }
+    }
+  }
+
+  /** Stops the workers at once; tasks not finished fail with an error. */
+  terminate(): void {
+    if (this.#state === 'TERMINATE') return;
+    this.#state = 'TERMINATE';
+    const why = new ValueError('the Pool was terminated before this task finished');
+    for (const task of this.#queue.drain()) this.#finish(task, false, why);
+    for (const w of this.#workers) {
+      for (const task of w.inflight.splice(0)) this.#finish(task, false, why);
+      if (w.process.exitCode === null) w.process.terminate();
+    }
+    this.#checkJoined();
+  }
+
+  /** Waits for the workers to exit. close() or terminate() must come first, as in Python. */
+  async join(): Promise<void> {
+    if (this.#state === 'RUN') throw new ValueError('Pool is still running');
+    if (this.#workers.size === 0) return this.#cleanup();
+    await sleepUntilWoken(this.#joiners, undefined);
+  }
+
+  #checkJoined(): void {
+    if (this.#state === 'RUN' || this.#workers.size > 0) return;
+    this.#cleanup();
+    for (const wake of this.#joiners.splice(0)) wake();
+  }
+
+  #cleanup(): void {
+    unserve(this.#id);
+    // Every worker has ended: nothing reads the ledger any more.
+    this.#ledger.destroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
+    await this.join();
+  }
+
+  [inspect.custom](): string {
+    return `<Pool state=${this.#state} pool_size=${this.#size}>`;
+  }
+}

@@ -1,0 +1,360 @@
+// A queue as seen from a process other than its owner: streams puts, reads ahead while its
+// caller consumes fast, counts every item it hands out in the shared ledger before the caller
+// sees it, and asks the owner for room in a bounded queue.
+import path from 'node:path';
+import { Empty, Full, ValueError } from '../base/errors';
+import { Fifo } from '../base/fifo';
+import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, readItem, removeItem, writeItem } from './item-files';
+import { hold, release } from '../base/keepalive';
+import { type Link, reach } from '../channel/link';
+import {
+  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, MAX_READ_AHEAD, NOWAIT, NOWAIT_ITEM, OP, PUT,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, settleWith, wait, type QueueRef, type Waiter,
+} from './protocol';
+import { SharedMemory } from '../channel/shared-memory';
+
+/** Hand-outs the owner hears of at once (it frees the copies it keeps past these); fewer wait for the next frame or this delay. */
+const TAKEN_PROMPT_BYTES = 1024 * 1024;
+const TAKEN_PROMPT_ITEMS = 512;
+const TAKEN_DELAY_MS = 20;
+
+export class QueueClient {
+  private link: Link | undefined;
+  private slot = -1;
+  private ledgerFd: SharedMemory;
+  private readonly buffer = new Fifo<QueuedItem>();
+  /** The owner's directory, where big items wait in files (see item-files.ts). */
+  private readonly dir: string;
+  private readonly getters: Array<Waiter<Buffer>> = [];
+  private readonly nowaiters: Array<Waiter<Buffer | undefined>> = [];
+  private readonly putters: Array<Waiter<void> & { item: Buffer }> = [];
+  private readonly joiners: Array<Waiter<void>> = [];
+  private readonly tryPutters: Array<Waiter<void> & { item?: Buffer }> = [];
+  private requested = 0;
+  private readAhead = 0;
+  private lastHandOut = 0;
+  private handed = 0;
+  private takenUnsent = 0;
+  private takenBytes = 0;
+  private takenTimer: NodeJS.Timeout | undefined;
+  private takenSoon = false;
+  private credits = 0;
+  private creditsRequested = 0;
+  /** How many places to ask for when a put must wait: doubles while puts keep waiting, so a fast producer pays one round trip per batch, not per item. */
+  private creditBatch = 1;
+  private returnScheduled = false;
+  private error: Error | undefined;
+
+  constructor(readonly ref: QueueRef) {
+    this.ledgerFd = SharedMemory.open(ref.ledger);
+    this.dir = path.dirname(ref.ledger);
+  }
+
+  get ledger(): SharedMemory {
+    return this.ledgerFd;
+  }
+
+  depth(): number {
+    return ledgerDepth(this.ledgerFd);
+  }
+
+  private connection(): Link {
+    if (this.error) throw this.error;
+    if (!this.link) {
+      const link = reach(this.ref.address, this.ref.id);
+      link.unref();
+      link.handle((body) => this.onFrame(body), () => this.onClose());
+      this.link = link;
+    }
+    return this.link;
+  }
+
+  /** Keeps the process alive exactly while a call waits on the owner. */
+  private busy(delta: number): void {
+    if (delta > 0) hold();
+    else release();
+  }
+
+  private onFrame(body: Buffer): void {
+    const code = body[0] & ~FILE_FLAG;
+    switch (code) {
+      case SLOT:
+        this.slot = body.readUInt32LE(1);
+        break;
+      case ITEM: {
+        this.requested--;
+        const item = this.itemOf(body);
+        const getter = this.getters.shift();
+        if (getter) this.handTo(getter, item);
+        else this.buffer.push(item);
+        break;
+      }
+      case NOWAIT_ITEM: {
+        const getter = this.nowaiters.shift();
+        if (getter) this.handTo(getter, this.itemOf(body));
+        break;
+      }
+      case EMPTY:
+        this.nowaiters.shift()?.resolve(undefined);
+        break;
+      case GRANT: {
+        const n = body.readUInt32LE(1);
+        this.creditsRequested = Math.max(0, this.creditsRequested - n);
+        this.credits += n;
+        while (this.credits > 0 && this.putters.length) {
+          const putter = this.putters.shift()!;
+          this.credits--;
+          this.sendPut(putter.item);
+          putter.resolve();
+        }
+        this.scheduleReturn();
+        break;
+      }
+      case JOINED:
+        this.joiners.shift()?.resolve();
+        break;
+      case TRY_GRANT: {
+        const putter = this.tryPutters.shift();
+        if (!putter) break;
+        if (body.readUInt32LE(1) === 1) {
+          this.sendPut(putter.item!);
+          putter.resolve();
+        } else {
+          putter.reject(new Full());
+        }
+        break;
+      }
+      case ERROR:
+        process.emitWarning(`multiproc: ${body.toString('utf8', 1)}`, 'ValueError');
+        break;
+    }
+  }
+
+  private onClose(): void {
+    this.link = undefined;
+    this.error = new ValueError(`the process that owns ${this.ref.kind} ${this.ref.id} has ended; the queue is gone`);
+    for (const list of [this.getters, this.nowaiters, this.putters, this.joiners, this.tryPutters] as Array<Array<Waiter<never>>>) {
+      for (const w of list.splice(0)) w.reject(this.error);
+    }
+  }
+
+  private itemOf(body: Buffer): QueuedItem {
+    return body[0] & FILE_FLAG ? ItemFile.decode(body.subarray(1)) : body.subarray(1);
+  }
+
+  private handTo(getter: Waiter<Buffer>, item: QueuedItem): void {
+    settleWith(getter, () => this.handOut(item));
+  }
+
+  /**
+   * Counts the item as handed to the caller, in the ledger, before the caller sees it. An item
+   * in a file is read first and removed after: killed before the count, this process leaves the
+   * file for the next consumer; a file someone removed fails this get, and counts as taken.
+   */
+  private handOut(item: QueuedItem): Buffer {
+    let value: Buffer | undefined;
+    let gone: unknown;
+    if (item instanceof ItemFile) {
+      try {
+        value = readItem(this.dir, item, `${this.ref.kind} ${this.ref.id}`);
+      } catch (error) {
+        gone = error;
+      }
+    }
+    this.count(item);
+    if (item instanceof ItemFile) {
+      removeItem(this.dir, item);
+      if (!value) throw gone;
+      return value;
+    }
+    return item;
+  }
+
+  private count(item: QueuedItem): void {
+    this.handed++;
+    this.ledgerFd.setFloat64(this.slot, this.handed);
+    this.lastHandOut = performance.now();
+    this.takenUnsent++;
+    this.takenBytes += item.length;
+    // The owner needs to hear of it soon only to free room in a bounded queue or the copies it
+    // keeps for this consumer; otherwise it learns with the next frame this process sends, or
+    // within TAKEN_DELAY_MS. (A crash loses nothing either way: the ledger already counts it.)
+    // So a ping-pong item costs one write on each side, not two.
+    if (this.ref.maxsize > 0 || this.takenBytes >= TAKEN_PROMPT_BYTES || this.takenUnsent >= TAKEN_PROMPT_ITEMS) {
+      if (!this.takenSoon) {
+        this.takenSoon = true;
+        setImmediate(() => this.sendTaken());
+      }
+    } else {
+      this.takenTimer ??= setTimeout(() => {
+        this.takenTimer = undefined;
+        this.sendTaken();
+      }, TAKEN_DELAY_MS).unref();
+    }
+  }
+
+  private sendTaken(): void {
+    this.takenSoon = false;
+    if (this.takenUnsent === 0) return;
+    const n = this.takenUnsent;
+    this.takenUnsent = 0;
+    this.takenBytes = 0;
+    this.link?.send(op(TAKEN, n));
+  }
+
+  /** Sends a put: a big item as a file in the owner's directory (through the socket if there is no room there). */
+  private sendPut(item: Buffer): void {
+    if (item.length >= FILE_THRESHOLD) {
+      let file: ItemFile | undefined;
+      try {
+        file = writeItem(this.dir, this.ref.id, item);
+      } catch { /* the socket carries it */ }
+      if (file) {
+        this.send([OP(PUT | FILE_FLAG), file.encode()]);
+        return;
+      }
+    }
+    this.send([OP(PUT), item]);
+  }
+
+  /** Sends a frame to the owner, after the hand-outs it has not heard of yet. */
+  private send(body: Buffer | Buffer[], now = false): void {
+    this.sendTaken();
+    if (now) this.connection().sendNow(body);
+    else this.connection().send(body);
+  }
+
+  private topUp(): void {
+    const want = this.getters.length + this.readAhead - this.buffer.length - this.requested;
+    // A getter that what was asked for does not cover asks at once; read-ahead is topped up a
+    // quarter of the window at a time.
+    const uncovered = this.getters.length > this.buffer.length + this.requested;
+    if (want > 0 && (uncovered || want * 4 >= this.readAhead)) {
+      this.requested += want;
+      // At once: a caller draining what was read ahead runs in one chain of microtasks, and the
+      // end-of-tick flush would send this only when the read-ahead is gone.
+      this.send(op(WANT, want), true);
+    }
+  }
+
+  /**
+   * An item already read ahead, handed out at once; undefined if there is none. Called once per
+   * get(): a caller that comes back within a millisecond of its last item reads ahead more, a
+   * slow one reads none ahead, so that work is shared fairly between consumers. (Time spent
+   * waiting for an item does not make a consumer slow.)
+   */
+  take(): Buffer | undefined {
+    if (this.error) throw this.error;
+    this.readAhead = performance.now() - this.lastHandOut < 1 ? Math.min(MAX_READ_AHEAD, this.readAhead * 2 + 1) : 0;
+    const ready = this.buffer.shift();
+    if (!ready) return undefined;
+    try {
+      return this.handOut(ready);
+    } finally {
+      this.topUp();
+    }
+  }
+
+  /** Waits for an item (after take() found none). */
+  async get(timeoutMs: number | undefined): Promise<Buffer> {
+    this.connection();
+    this.busy(1);
+    const p = wait(this.getters, timeoutMs, () => new Empty(), () => this.busy(-1));
+    this.topUp();
+    try {
+      return await p;
+    } catch (error) {
+      if (error instanceof Empty && this.getters.length === 0 && this.requested > this.buffer.length) {
+        // Nobody waits here any more: let the owner give those items to others.
+        if (this.link) this.send(op(CANCEL, this.requested));
+      }
+      throw error;
+    }
+  }
+
+  async getNowait(): Promise<Buffer> {
+    const ready = this.buffer.shift();
+    if (ready) return this.handOut(ready);
+    this.connection();
+    this.busy(1);
+    const p = wait<Buffer | undefined>(this.nowaiters, undefined, () => new Empty(), () => this.busy(-1));
+    this.send(OP(NOWAIT));
+    const item = await p;
+    if (!item) throw new Empty();
+    return item;
+  }
+
+  put(item: Buffer, timeoutMs: number | undefined, block: boolean): Promise<void> | void {
+    this.connection();
+    if (this.ref.maxsize <= 0) {
+      this.sendPut(item);
+      return;
+    }
+    if (this.credits > 0 && this.putters.length === 0) {
+      this.credits--;
+      this.sendPut(item);
+      this.scheduleReturn();
+      return;
+    }
+    if (!block) {
+      // Only the owner knows whether there is room: ask it for one place, and fail if there is none.
+      this.busy(1);
+      const p = wait(this.tryPutters, undefined, () => new Full(), () => this.busy(-1));
+      this.tryPutters[this.tryPutters.length - 1].item = item;
+      this.send(op(TRY_CREDIT, 1));
+      return p;
+    }
+    this.busy(1);
+    const p = wait(this.putters as Array<Waiter<void>>, timeoutMs, () => new Full(), () => this.busy(-1));
+    (this.putters[this.putters.length - 1] as { item?: Buffer }).item = item;
+    const need = this.putters.length - this.creditsRequested;
+    if (need > 0) {
+      const ask = Math.max(need, this.creditBatch);
+      this.creditBatch = Math.min(Math.max(1, Math.floor(this.ref.maxsize / 2)), this.creditBatch * 2);
+      this.creditsRequested += ask;
+      this.send(op(CREDIT, ask));
+    }
+    return p;
+  }
+
+  private scheduleReturn(): void {
+    if (this.returnScheduled) return;
+    this.returnScheduled = true;
+    setImmediate(() => {
+      this.returnScheduled = false;
+      // Places unused when nobody waits to put go back, with what is still asked for, so that
+      // this producer holds no room that others (or the owner's own puts) wait for.
+      if ((this.credits > 0 || this.creditsRequested > 0) && this.putters.length === 0 && this.link) {
+        this.send(op(RETURN, this.credits));
+        this.credits = 0;
+        this.creditsRequested = 0;
+        this.creditBatch = Math.max(1, this.creditBatch >> 1);
+      }
+    }).unref();
+  }
+
+  taskDone(): void {
+    this.send(op(TASK_DONE, 1));
+  }
+
+  join(): Promise<void> {
+    this.connection();
+    this.busy(1);
+    const p = wait(this.joiners, undefined, () => new Error('unreachable'), () => this.busy(-1));
+    this.send(OP(JOIN));
+    return p;
+  }
+
+  blockedGetters(): number {
+    return this.getters.length;
+  }
+
+  close(): Promise<void> {
+    this.sendTaken();
+    const link = this.link;
+    this.error = new ValueError(`${this.ref.kind} is closed`);
+    this.link = undefined;
+    if (!link) return Promise.resolve();
+    return link.flushed().then(() => link.close());
+  }
+}

@@ -1,0 +1,337 @@
+// The owner's side of the synchronization primitives: each decides acquires, waits and timeouts
+// for every process (its callers), and mirrors what others read without blocking in a ledger.
+// A caller that goes away (closed, exited, killed) is dropped from every wait, and a lock it
+// held is released: Python leaves it locked and every other process waits forever.
+import { AssertionError, ValueError } from '../base/errors';
+import type { Caller, RpcTarget } from '../channel/rpc';
+import type { SharedMemory } from '../channel/shared-memory';
+
+export class BrokenBarrierError extends Error {
+  override name = 'BrokenBarrierError';
+}
+
+interface Waiter<T> { caller: Caller; resolve: (value: T) => void; timer?: NodeJS.Timeout }
+
+/** Queues `caller` until woken or `timeoutMs` passes (then resolves with `onTimeout`). */
+function enqueue<T>(list: Array<Waiter<T>>, caller: Caller, timeoutMs: number | undefined, onTimeout: T): Promise<T> {
+  return new Promise((resolve) => {
+    const waiter: Waiter<T> = { caller, resolve: (v) => { clearTimeout(waiter.timer); resolve(v); } };
+    if (timeoutMs !== undefined) {
+      waiter.timer = setTimeout(() => {
+        list.splice(list.indexOf(waiter), 1);
+        resolve(onTimeout);
+      }, timeoutMs);
+    }
+    list.push(waiter);
+  });
+}
+
+function dropCaller<T>(list: Array<Waiter<T>>, caller: Caller): void {
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i].caller === caller) {
+      clearTimeout(list[i].timer);
+      list.splice(i, 1);
+    }
+  }
+}
+
+export abstract class Core implements RpcTarget {
+  constructor(readonly ledger: SharedMemory) {}
+  abstract call(caller: Caller, method: string, args: unknown[]): unknown;
+  gone?(caller: Caller): void;
+}
+
+export class SemaphoreCore extends Core {
+  readonly waiters: Array<Waiter<boolean>> = [];
+  /** For locks: who holds it, so that a holder that dies does not leave it locked forever. */
+  holder: Caller | undefined;
+
+  constructor(ledger: SharedMemory, private value: number, private readonly bound: number | null, private readonly isLock: boolean) {
+    super(ledger);
+    ledger.setFloat64(0, value);
+  }
+
+  private set(value: number): void {
+    this.value = value;
+    this.ledger.setFloat64(0, value);
+  }
+
+  call(caller: Caller, method: string, args: unknown[]): unknown {
+    if (method === 'acquire') {
+      const [block, timeoutMs] = args as [boolean, number | undefined];
+      if (this.value > 0 && this.waiters.length === 0) {
+        this.set(this.value - 1);
+        if (this.isLock) this.holder = caller;
+        return true;
+      }
+      if (!block) return false;
+      return enqueue(this.waiters, caller, timeoutMs, false);
+    }
+    if (method === 'release') {
+      if (this.bound !== null && this.value >= this.bound) {
+        throw new ValueError(this.isLock ? 'semaphore or lock released too many times' : 'Semaphore released too many times');
+      }
+      this.holder = undefined;
+      const next = this.waiters.shift();
+      if (next) {
+        if (this.isLock) this.holder = next.caller;
+        next.resolve(true);
+      } else {
+        this.set(this.value + 1);
+      }
+      return undefined;
+    }
+    throw new TypeError(`no method ${method}`);
+  }
+
+  override gone(caller: Caller): void {
+    dropCaller(this.waiters, caller);
+    // Python leaves a lock whose holder died locked, and every other process waits forever.
+    if (this.isLock && this.holder === caller) this.call(caller, 'release', []);
+  }
+}
+
+export class RLockCore extends Core {
+  owner: Caller | undefined;
+  count = 0;
+  readonly waiters: Array<Waiter<boolean>> = [];
+
+  private publish(): void {
+    this.ledger.setFloat64(0, this.count);
+    this.ledger.setFloat64(1, this.owner?.pid ?? 0);
+  }
+
+  private same(a: Caller | undefined, b: Caller): boolean {
+    return !!a && a.pid === b.pid;
+  }
+
+  call(caller: Caller, method: string, args: unknown[]): unknown {
+    switch (method) {
+      case 'acquire': {
+        const [block, timeoutMs, restore] = args as [boolean, number | undefined, number | undefined];
+        const count = restore ?? 1;
+        if (this.same(this.owner, caller)) {
+          this.count += count;
+          this.publish();
+          return true;
+        }
+        if (!this.owner) {
+          this.owner = caller;
+          this.count = count;
+          this.publish();
+          return true;
+        }
+        if (!block) return false;
+        return enqueue(this.waiters, caller, timeoutMs, false).then((ok) => {
+          if (ok) this.count = count;
+          this.publish();
+          return ok;
+        });
+      }
+      case 'release':
+      case 'releaseAll': {
+        if (!this.same(this.owner, caller)) throw new AssertionError('cannot release un-acquired lock');
+        const all = method === 'releaseAll';
+        const released = all ? this.count : 1;
+        this.count -= released;
+        if (this.count === 0) this.handOn();
+        this.publish();
+        return released;
+      }
+      case 'owned':
+        return this.same(this.owner, caller);
+    }
+    throw new TypeError(`no method ${method}`);
+  }
+
+  private handOn(): void {
+    this.owner = undefined;
+    const next = this.waiters.shift();
+    if (next) {
+      this.owner = next.caller;
+      next.resolve(true);
+    }
+  }
+
+  override gone(caller: Caller): void {
+    dropCaller(this.waiters, caller);
+    if (this.owner === caller) {
+      this.count = 0;
+      this.handOn();
+      this.publish();
+    }
+  }
+}
+
+export class EventCore extends Core {
+  flag = false;
+  readonly waiters: Array<Waiter<boolean>> = [];
+
+  call(caller: Caller, method: string, args: unknown[]): unknown {
+    switch (method) {
+      case 'set':
+        this.flag = true;
+        this.ledger.setFloat64(0, 1);
+        for (const w of this.waiters.splice(0)) w.resolve(true);
+        return undefined;
+      case 'clear':
+        this.flag = false;
+        this.ledger.setFloat64(0, 0);
+        return undefined;
+      case 'wait':
+        return this.flag || enqueue(this.waiters, caller, args[0] as number | undefined, false);
+    }
+    throw new TypeError(`no method ${method}`);
+  }
+
+  override gone(caller: Caller): void {
+    dropCaller(this.waiters, caller);
+  }
+}
+
+export class ConditionCore extends Core {
+  private nextTicket = 1;
+  /** Enrolled waiters, in order; `wake` is set once the waiter asks to wait. */
+  private readonly enrolled: Array<{ ticket: number; caller: Caller; notified: boolean; wake?: (ok: boolean) => void; timer?: NodeJS.Timeout }> = [];
+
+  call(caller: Caller, method: string, args: unknown[]): unknown {
+    switch (method) {
+      case 'enroll': {
+        const ticket = this.nextTicket++;
+        this.enrolled.push({ ticket, caller, notified: false });
+        return ticket;
+      }
+      case 'wait': {
+        const [ticket, timeoutMs] = args as [number, number | undefined];
+        const entry = this.enrolled.find((e) => e.ticket === ticket);
+        if (!entry) return true;
+        if (entry.notified) {
+          this.enrolled.splice(this.enrolled.indexOf(entry), 1);
+          return true;
+        }
+        return new Promise<boolean>((resolve) => {
+          entry.wake = (ok) => { clearTimeout(entry.timer); resolve(ok); };
+          if (timeoutMs !== undefined) {
+            entry.timer = setTimeout(() => {
+              this.enrolled.splice(this.enrolled.indexOf(entry), 1);
+              resolve(false);
+            }, timeoutMs);
+          }
+        });
+      }
+      case 'notify': {
+        let n = args[0] as number;
+        for (const entry of [...this.enrolled]) {
+          if (n-- <= 0) break;
+          if (entry.notified) { n++; continue; }
+          entry.notified = true;
+          if (entry.wake) {
+            this.enrolled.splice(this.enrolled.indexOf(entry), 1);
+            entry.wake(true);
+          }
+        }
+        return undefined;
+      }
+    }
+    throw new TypeError(`no method ${method}`);
+  }
+
+  override gone(caller: Caller): void {
+    for (let i = this.enrolled.length - 1; i >= 0; i--) {
+      if (this.enrolled[i].caller === caller) {
+        clearTimeout(this.enrolled[i].timer);
+        this.enrolled.splice(i, 1);
+      }
+    }
+  }
+}
+
+export class BarrierCore extends Core {
+  private waiting: Array<{ caller: Caller; resolve: (r: { index: number; runAction: boolean } | null) => void; timer?: NodeJS.Timeout }> = [];
+  private broken = false;
+  /** Set while the last arrival runs the action; the others are released when it reports back. */
+  private releasing = false;
+
+  constructor(ledger: SharedMemory, readonly parties: number, private readonly defaultTimeoutMs: number | undefined, private readonly hasAction: boolean) {
+    super(ledger);
+    this.publish();
+  }
+
+  private publish(): void {
+    this.ledger.setFloat64(0, this.waiting.length);
+    this.ledger.setFloat64(1, this.broken ? 1 : 0);
+  }
+
+  private breakAll(): void {
+    this.broken = true;
+    this.releasing = false;
+    for (const w of this.waiting.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve(null);
+    }
+    this.publish();
+  }
+
+  private releaseAll(): void {
+    this.releasing = false;
+    const all = this.waiting.splice(0);
+    this.publish();
+    all.forEach((w, i) => {
+      clearTimeout(w.timer);
+      w.resolve({ index: i, runAction: false });
+    });
+  }
+
+  call(caller: Caller, method: string, args: unknown[]): unknown {
+    switch (method) {
+      case 'wait': {
+        if (this.broken) return null;
+        const timeoutMs = (args[0] as number | undefined) ?? this.defaultTimeoutMs;
+        const index = this.waiting.length;
+        if (index + 1 === this.parties) {
+          if (this.hasAction) {
+            this.releasing = true;
+            return { index, runAction: true };
+          }
+          this.releaseAll();
+          return { index, runAction: false };
+        }
+        return new Promise((resolve) => {
+          const entry: (typeof this.waiting)[number] = { caller, resolve };
+          if (timeoutMs !== undefined) entry.timer = setTimeout(() => this.breakAll(), timeoutMs);
+          this.waiting.push(entry);
+          this.publish();
+        }).then((r) => r && { index, runAction: false });
+      }
+      case 'actionDone':
+        if (this.releasing) this.releaseAll();
+        return undefined;
+      case 'abort':
+        this.breakAll();
+        return undefined;
+      case 'reset':
+        if (this.waiting.length) this.breakAll();
+        this.broken = false;
+        this.publish();
+        return undefined;
+    }
+    throw new TypeError(`no method ${method}`);
+  }
+
+  override gone(caller: Caller): void {
+    // A party that died can never arrive: the barrier is broken, as a timeout would break it.
+    if (this.waiting.some((w) => w.caller === caller)) this.breakAll();
+  }
+}
+
+/** @internal For managers: a primitive's core, whose callers are the manager's connections. */
+export function makeCore(kind: string, args: unknown[], ledger: SharedMemory): RpcTarget {
+  switch (kind) {
+    case 'Lock': return new SemaphoreCore(ledger, 1, 1, true);
+    case 'RLock': return new RLockCore(ledger);
+    case 'Semaphore': return new SemaphoreCore(ledger, (args[0] as number | undefined) ?? 1, null, false);
+    case 'BoundedSemaphore': return new SemaphoreCore(ledger, (args[0] as number | undefined) ?? 1, (args[0] as number | undefined) ?? 1, false);
+    case 'Event': return new EventCore(ledger);
+    default: throw new TypeError(`no such primitive ${kind}`);
+  }
+}

@@ -1,0 +1,328 @@
+// Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition and Barrier across processes.
+//
+// Each primitive lives in the process that created it; other processes call it over a socket
+// (rpc.ts), and the owner decides every acquire, wait and timeout, so the outcome is the same as
+// with one lock in one place. Small state that Python reads without blocking (a semaphore's
+// value, whether an event is set) is mirrored in a shared-memory ledger, so those reads stay
+// synchronous everywhere. Ownership is per process: one process's async tasks share it.
+import { inspect } from 'node:util';
+import { AssertionError, ValueError } from '../base/errors';
+import { newId } from '../channel/link';
+import { REDUCE, registerKind, type Reduced } from '../values/reduction';
+import { RpcClient, serveRpc, type Caller } from '../channel/rpc';
+import { SharedMemory } from '../channel/shared-memory';
+import { toMs } from '../base/timeout';
+import { BarrierCore, BrokenBarrierError, ConditionCore, EventCore, RLockCore, SemaphoreCore, type Core } from './owner';
+
+export { BrokenBarrierError };
+
+export interface AcquireOptions { block?: boolean; timeout?: number | null }
+
+function acquireArgs(blockOrOptions: boolean | AcquireOptions | undefined, timeout?: number | null): { block: boolean; timeoutMs: number | undefined } {
+  const o = typeof blockOrOptions === 'object' && blockOrOptions !== null ? blockOrOptions : { block: blockOrOptions, timeout };
+  const block = o.block ?? true;
+  return { block, timeoutMs: block ? toMs(o.timeout) : 0 };
+}
+
+interface SyncRef { kind: string; id: string; address: string; ledger: string; args: unknown[] }
+
+const known = new Map<string, Primitive>();
+let adopting: SyncRef | undefined;
+/** The caller of a primitive used in its owning process. */
+const HERE: Caller = { pid: process.pid };
+
+/** The part every primitive shares: a core here, or a client of the core in its owner. */
+abstract class Primitive {
+  protected readonly ref: SyncRef;
+  protected readonly core: Core | undefined;
+  protected readonly client: RpcClient | undefined;
+  protected readonly ledger: SharedMemory;
+
+  protected constructor(kind: string, args: unknown[], makeCore: (ledger: SharedMemory) => Core) {
+    const shared = adopting;
+    adopting = undefined;
+    if (shared) {
+      this.ref = shared;
+      this.ledger = SharedMemory.open(shared.ledger);
+      this.client = RpcClient.to(shared.address, shared.id, kind);
+    } else {
+      this.ledger = SharedMemory.create(kind.toLowerCase(), 16);
+      const id = newId(kind);
+      this.core = makeCore(this.ledger);
+      this.ref = { kind, id, address: serveRpc(id, this.core), ledger: this.ledger.path, args };
+    }
+    known.set(this.ref.id, this);
+  }
+
+  /** Runs `method` on the core: directly in the owner, over the socket elsewhere. */
+  protected invoke(method: string, ...args: unknown[]): Promise<unknown> {
+    if (this.core) {
+      try {
+        return Promise.resolve(this.core.call(HERE, method, args));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.client!.call(method, ...args);
+  }
+
+  /** Like invoke, for calls whose errors must surface at once in the owner (release). */
+  protected invokeSync(method: string, ...args: unknown[]): void {
+    if (this.core) {
+      this.core.call(HERE, method, args);
+      return;
+    }
+    this.client!.call(method, ...args).catch((error: Error) => process.emitWarning(error.message, error.name));
+  }
+
+  [REDUCE](): Reduced {
+    return { kind: this.ref.kind, state: this.ref };
+  }
+
+  [inspect.custom](): string {
+    return `<${this.ref.kind} ${this.ref.id}${this.core ? '' : ' (remote)'}>`;
+  }
+}
+
+function register<T extends Primitive>(kind: string, make: (args: unknown[]) => T): void {
+  registerKind(kind, (state) => {
+    const ref = state as SyncRef;
+    const existing = known.get(ref.id);
+    if (existing) return existing;
+    adopting = ref;
+    return make(ref.args);
+  });
+}
+
+/** A guard for `using`: releases what was acquired when the scope ends. */
+export interface Held extends Disposable, AsyncDisposable {}
+
+abstract class Acquirable extends Primitive {
+  /**
+   * Acquires, waiting at most `timeout` seconds (or not at all with `block: false`). Resolves
+   * with whether it was acquired, as Python's acquire() returns.
+   */
+  acquire(blockOrOptions?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
+    try {
+      const { block, timeoutMs } = acquireArgs(blockOrOptions, timeout);
+      return this.invoke('acquire', block, timeoutMs) as Promise<boolean>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  abstract release(): void;
+
+  /** Acquires and returns a guard that releases: `using _ = await lock.enter();` (Python's `with lock:`). */
+  async enter(): Promise<Held> {
+    await this.acquire();
+    const release = () => this.release();
+    return { [Symbol.dispose]: release, [Symbol.asyncDispose]: async () => release() };
+  }
+
+  /** Runs `fn` while holding this, releasing it however `fn` ends. */
+  async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+export class Semaphore extends Acquirable {
+  constructor(value = 1) {
+    if (!Number.isInteger(value) || value < 0) throw new ValueError('semaphore initial value must be a non-negative integer');
+    super(new.target === BoundedSemaphore ? 'BoundedSemaphore' : 'Semaphore', [value], (ledger) => new SemaphoreCore(ledger, value, new.target === BoundedSemaphore ? value : null, false));
+  }
+
+  release(): void {
+    this.invokeSync('release');
+  }
+
+  getValue(): number {
+    return this.ledger.getFloat64(0);
+  }
+}
+
+export class BoundedSemaphore extends Semaphore {}
+
+export class Lock extends Acquirable {
+  constructor() {
+    super('Lock', [], (ledger) => new SemaphoreCore(ledger, 1, 1, true));
+  }
+
+  release(): void {
+    this.invokeSync('release');
+  }
+
+  /** Whether some process holds the lock now. */
+  locked(): boolean {
+    return this.ledger.getFloat64(0) === 0;
+  }
+}
+
+export class RLock extends Acquirable {
+  constructor() {
+    super('RLock', [], (ledger) => new RLockCore(ledger));
+  }
+
+  /** Only the process that holds it may release it (an AssertionError otherwise, as in Python). */
+  release(): void {
+    if (this.client && this.ledger.getFloat64(1) !== process.pid) throw new AssertionError('cannot release un-acquired lock');
+    this.invokeSync('release');
+  }
+
+  /** @internal For Condition: releases every level, resolving with how many. */
+  releaseAll(): Promise<number> {
+    return this.invoke('releaseAll') as Promise<number>;
+  }
+
+  /** @internal For Condition: acquires back `count` levels. */
+  async acquireRestore(count: number): Promise<void> {
+    await this.invoke('acquire', true, undefined, count);
+  }
+
+  isOwned(): boolean {
+    return this.ledger.getFloat64(1) === process.pid && this.ledger.getFloat64(0) > 0;
+  }
+}
+
+export class Event extends Primitive {
+  constructor() {
+    super('Event', [], (ledger) => new EventCore(ledger));
+  }
+
+  isSet(): boolean {
+    return this.ledger.getFloat64(0) === 1;
+  }
+
+  set(): void {
+    this.invokeSync('set');
+  }
+
+  clear(): void {
+    this.invokeSync('clear');
+  }
+
+  /** Waits until the flag is set, or `timeout` seconds; resolves with the flag. */
+  async wait(timeout?: number | null): Promise<boolean> {
+    return (await this.invoke('wait', toMs(timeout))) as boolean;
+  }
+}
+
+export class Condition extends Primitive {
+  readonly #lock: Lock | RLock;
+
+  /** A condition over `lock` (a new RLock by default), as Python's Condition. */
+  constructor(lock?: Lock | RLock) {
+    const l = lock ?? (adopting ? (adopting.args[0] as RLock) : new RLock());
+    super('Condition', [l], (ledger) => new ConditionCore(ledger));
+    this.#lock = l;
+  }
+
+  acquire(blockOrOptions?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
+    return this.#lock.acquire(blockOrOptions, timeout);
+  }
+
+  release(): void {
+    this.#lock.release();
+  }
+
+  enter(): Promise<Held> {
+    return this.#lock.enter();
+  }
+
+  /**
+   * Releases the lock, waits until notified (or `timeout` seconds), and takes the lock again.
+   * Resolves with false on timeout. The lock must be held.
+   */
+  async wait(timeout?: number | null): Promise<boolean> {
+    const timeoutMs = toMs(timeout);
+    const ticket = (await this.invoke('enroll')) as number;
+    let levels = 1;
+    if (this.#lock instanceof RLock) levels = await this.#lock.releaseAll();
+    else this.#lock.release();
+    try {
+      return (await this.invoke('wait', ticket, timeoutMs)) as boolean;
+    } finally {
+      if (this.#lock instanceof RLock) await this.#lock.acquireRestore(levels);
+      else await this.#lock.acquire();
+    }
+  }
+
+  /** Waits until `predicate()` is true (checked with the lock held), or `timeout` seconds. */
+  async waitFor(predicate: () => unknown, timeout?: number | null): Promise<unknown> {
+    const end = timeout === null || timeout === undefined ? undefined : Date.now() + timeout * 1000;
+    let result = await predicate();
+    while (!result) {
+      const left = end === undefined ? undefined : (end - Date.now()) / 1000;
+      if (left !== undefined && left <= 0) break;
+      await this.wait(left);
+      result = await predicate();
+    }
+    return result;
+  }
+
+  notify(n = 1): void {
+    this.invokeSync('notify', n);
+  }
+
+  notifyAll(): void {
+    this.invokeSync('notify', Number.MAX_SAFE_INTEGER);
+  }
+}
+
+export class Barrier extends Primitive {
+  readonly parties: number;
+  readonly #action: (() => unknown) | null;
+
+  /** `parties` processes meet at wait(); `action` runs in the last one to arrive, before all go on. */
+  constructor(parties: number, action: (() => unknown) | null = null, timeout: number | null = null) {
+    if (!Number.isInteger(parties) || parties < 1) throw new ValueError('parties must be a positive integer');
+    super('Barrier', [parties, action, timeout], (ledger) => new BarrierCore(ledger, parties, toMs(timeout), !!action));
+    this.parties = parties;
+    this.#action = action;
+  }
+
+  /** Resolves with this arrival's index (0 … parties−1); BrokenBarrierError if the barrier breaks. */
+  async wait(timeout?: number | null): Promise<number> {
+    const r = (await this.invoke('wait', toMs(timeout))) as { index: number; runAction: boolean } | null;
+    if (!r) throw new BrokenBarrierError('the barrier is broken');
+    if (r.runAction) {
+      try {
+        await this.#action!();
+      } catch (error) {
+        await this.invoke('abort');
+        throw error;
+      }
+      await this.invoke('actionDone');
+    }
+    return r.index;
+  }
+
+  async abort(): Promise<void> {
+    await this.invoke('abort');
+  }
+
+  async reset(): Promise<void> {
+    await this.invoke('reset');
+  }
+
+  get nWaiting(): number {
+    return this.ledger.getFloat64(0);
+  }
+
+  get broken(): boolean {
+    return this.ledger.getFloat64(1) === 1;
+  }
+}
+
+register('Lock', () => new Lock());
+register('RLock', () => new RLock());
+register('Semaphore', (args) => new Semaphore(args[0] as number));
+register('BoundedSemaphore', (args) => new BoundedSemaphore(args[0] as number));
+register('Event', () => new Event());
+register('Condition', (args) => new Condition(args[0] as RLock));
+register('Barrier', (args) => new Barrier(args[0] as number, args[1] as () => unknown, null));
