@@ -5,11 +5,11 @@ import path from 'node:path';
 import { Empty, Full, ValueError } from '../base/errors';
 import { Fifo } from '../base/fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, readItem, removeItem, writeItem } from './item-files';
-import { hold, release } from '../base/keepalive';
+import { settleWith, wait, type Waiter } from '../base/waiters';
 import { type Link, reach } from '../channel/link';
 import {
   CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, MAX_READ_AHEAD, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, settleWith, wait, type QueueRef, type Waiter,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, type QueueRef,
 } from './protocol';
 import { SharedMemory } from '../channel/shared-memory';
 
@@ -67,12 +67,6 @@ export class QueueClient {
       this.link = link;
     }
     return this.link;
-  }
-
-  /** Keeps the process alive exactly while a call waits on the owner. */
-  private busy(delta: number): void {
-    if (delta > 0) hold();
-    else release();
   }
 
   private onFrame(body: Buffer): void {
@@ -258,8 +252,7 @@ export class QueueClient {
   /** Waits for an item (after take() found none). */
   async get(timeoutMs: number | undefined): Promise<Buffer> {
     this.connection();
-    this.busy(1);
-    const p = wait(this.getters, timeoutMs, () => new Empty(), () => this.busy(-1));
+    const p = wait(this.getters, timeoutMs, () => new Empty(), { keepAlive: true });
     this.topUp();
     try {
       return await p;
@@ -276,8 +269,7 @@ export class QueueClient {
     const ready = this.buffer.shift();
     if (ready) return this.handOut(ready);
     this.connection();
-    this.busy(1);
-    const p = wait<Buffer | undefined>(this.nowaiters, undefined, () => new Empty(), () => this.busy(-1));
+    const p = wait<Buffer | undefined>(this.nowaiters, undefined, () => new Empty(), { keepAlive: true });
     this.send(OP(NOWAIT));
     const item = await p;
     if (!item) throw new Empty();
@@ -298,14 +290,12 @@ export class QueueClient {
     }
     if (!block) {
       // Only the owner knows whether there is room: ask it for one place, and fail if there is none.
-      this.busy(1);
-      const p = wait(this.tryPutters, undefined, () => new Full(), () => this.busy(-1));
+        const p = wait(this.tryPutters, undefined, () => new Full(), { keepAlive: true });
       this.tryPutters[this.tryPutters.length - 1].item = item;
       this.send(op(TRY_CREDIT, 1));
       return p;
     }
-    this.busy(1);
-    const p = wait(this.putters as Array<Waiter<void>>, timeoutMs, () => new Full(), () => this.busy(-1));
+    const p = wait(this.putters as Array<Waiter<void>>, timeoutMs, () => new Full(), { keepAlive: true });
     (this.putters[this.putters.length - 1] as { item?: Buffer }).item = item;
     const need = this.putters.length - this.creditsRequested;
     if (need > 0) {
@@ -339,8 +329,7 @@ export class QueueClient {
 
   join(): Promise<void> {
     this.connection();
-    this.busy(1);
-    const p = wait(this.joiners, undefined, () => new Error('unreachable'), () => this.busy(-1));
+    const p = wait(this.joiners, undefined, () => new Error('unreachable'), { keepAlive: true });
     this.send(OP(JOIN));
     return p;
   }

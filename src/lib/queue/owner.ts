@@ -2,6 +2,7 @@
 // consumers within their read-ahead window, admits remote producers to a bounded queue with
 // credits, takes back what a departed consumer had not handed out, and publishes the depth.
 import path from 'node:path';
+import { settleWith, type Waiter } from '../base/waiters';
 import { ItemFifo } from './item-fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, materialize, writeItem } from './item-files';
 import { type Link, serve } from '../channel/link';
@@ -9,7 +10,7 @@ import { reportSoon } from '../reporter';
 import type { Report } from '../../wire/wire';
 import {
   CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_FIRST_CONSUMER, L_ITEMS, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, settleWith, type QueueRef, type Waiter,
+  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef,
 } from './protocol';
 import type { SharedMemory } from '../channel/shared-memory';
 

@@ -44,39 +44,3 @@ export function op(code: number, n = 0): Buffer {
 // would otherwise allocate one.
 const codes = Array.from({ length: 256 }, (_, code) => Buffer.from([code]));
 export const OP = (code: number): Buffer => codes[code];
-
-export interface Waiter<T> {
-  resolve: (value: T) => void;
-  reject: (error: Error) => void;
-  timer?: NodeJS.Timeout;
-}
-
-/** Resolves a waiter with what `make` returns, or rejects it with what `make` throws. */
-export function settleWith<T>(waiter: Waiter<T>, make: () => T): void {
-  let value: T;
-  try {
-    value = make();
-  } catch (error) {
-    waiter.reject(error as Error);
-    return;
-  }
-  waiter.resolve(value);
-}
-
-export function wait<T>(list: Array<Waiter<T>>, timeoutMs: number | undefined, onTimeout: () => Error, onSettle?: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const waiter: Waiter<T> = {
-      resolve: (v) => { clearTimeout(waiter.timer); onSettle?.(); resolve(v); },
-      reject: (e) => { clearTimeout(waiter.timer); onSettle?.(); reject(e); },
-    };
-    if (timeoutMs !== undefined) {
-      waiter.timer = setTimeout(() => {
-        const i = list.indexOf(waiter);
-        if (i >= 0) list.splice(i, 1);
-        onSettle?.();
-        reject(onTimeout());
-      }, timeoutMs);
-    }
-    list.push(waiter);
-  });
-}

@@ -14,7 +14,8 @@ import { hold, release } from '../base/keepalive';
 import { newId } from '../channel/link';
 import { QueueClient } from './client';
 import { QueueCore } from './owner';
-import { L_UNFINISHED, wait, type QueueKind, type QueueRef, type Waiter } from './protocol';
+import { L_UNFINISHED, type QueueKind, type QueueRef } from './protocol';
+import { wait, type Waiter } from '../base/waiters';
 import { REDUCE, decodeSoon, encode, registerKind, type Reduced } from '../values/reduction';
 import { SharedMemory } from '../channel/shared-memory';
 import { toMs } from '../base/timeout';
@@ -78,8 +79,7 @@ export class Queue<T = unknown> {
           return Promise.resolve();
         }
         if (!block) return Promise.reject(new Full());
-        hold();
-        const p = wait(core.localPutters as Array<Waiter<void>>, timeoutMs, () => new Full(), release);
+        const p = wait(core.localPutters as Array<Waiter<void>>, timeoutMs, () => new Full(), { keepAlive: true });
         (core.localPutters[core.localPutters.length - 1] as { item?: Buffer }).item = item;
         core.changed();
         return p;
@@ -105,8 +105,7 @@ export class Queue<T = unknown> {
       const core = this.#core;
       item = core.take();
       if (!item) {
-        hold();
-        const p = wait(core.localGetters, timeoutMs, () => new Empty(), release);
+        const p = wait(core.localGetters, timeoutMs, () => new Empty(), { keepAlive: true });
         core.changed();
         item = await p;
       }

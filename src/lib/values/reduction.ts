@@ -88,17 +88,30 @@ export function loads(data: Buffer | Uint8Array): unknown {
 
 const enum Tag { Undefined, Null, True, False, Number, String, V8, V8Shared, Bytes, Tuple, View, Numbers }
 
-/** Implemented by library objects that can travel to another process and work there. */
+/**
+ * Implemented by library objects that can travel to another process and work there: Python's
+ * `__reduce__`. It gives the object's kind and its state; the receiving process rebuilds it by
+ * the rebuild function registered for that kind (registerKind), from that state alone.
+ */
 export const REDUCE = Symbol.for('multiproc.reduce');
 export interface Reduced { kind: string; state: unknown }
 export interface Shareable { [REDUCE](): Reduced }
+
+/**
+ * What a rebuild function passes to a shareable class's constructor in place of its usual
+ * arguments: "attach to the object that `state` describes" instead of "make a new one". The
+ * constructor overload that takes it is internal; classes derived from ours pass it through.
+ */
+export class Rebuild<S> {
+  constructor(readonly state: S) {}
+}
 
 const MARK = '__multiproc_shared__';
 const rebuilders = new Map<string, (state: unknown) => unknown>();
 
 /** Declares how to rebuild a shareable kind in the receiving process. */
-export function registerKind(kind: string, rebuild: (state: unknown) => unknown): void {
-  rebuilders.set(kind, rebuild);
+export function registerKind<S>(kind: string, rebuild: (state: S) => unknown): void {
+  rebuilders.set(kind, rebuild as (state: unknown) => unknown);
 }
 
 function isShareable(value: object): value is Shareable {
