@@ -1,7 +1,8 @@
 // The VS Code extension: a thin layer over the library. It owns the Processes view and the
 // commands; everything that is not about VS Code lives in src/lib (which never imports vscode).
 import * as vscode from 'vscode';
-import { abnormal, formatDuration, formatExit, formatExitTable, type ExitRow, type ProcessInfo } from '../observer/model';
+import { formatDuration, formatExit, formatExitTable } from '../observer/format';
+import { abnormal, type ExitRow, type ProcessInfo } from '../observer/model';
 import { registerCommands } from './commands';
 import { UpdateLatency } from './latency';
 import { ProcessModel, type ProcessNode } from './processModel';

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import {
-  abnormal, describePool, describeProcess, describeQueue, formatBytes, formatDuration, formatExit, type ProcessInfo,
-} from '../observer/model';
+import { describePool, describeProcess, describeQueue, formatBytes, formatDuration, formatExit } from '../observer/format';
+import { abnormal, type ProcessInfo } from '../observer/model';
 import type { ProcessModel, ProcessNode, RunLike } from './processModel';
 
 /** The scheme of the node URIs through which finished nodes are greyed and failed ones marked red. */

@@ -6,9 +6,10 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
-import { RunModel, formatDuration } from '../observer/model';
+import { formatDuration } from '../observer/format';
+import { RunModel } from '../observer/model';
 import { ObserverServer } from '../observer/server';
-import { OsSampler } from '../observer/os-sampler';
+import { OsSampler } from '../observer/process-table';
 
 export interface RunSettings {
   nodePath: string;

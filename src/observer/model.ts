@@ -3,7 +3,7 @@
 // the library did not start) into one tree, and tells listeners what changed, coalesced. Used by
 // the VS Code extension and by `multiproc run --watch`; it knows nothing about either, and takes
 // OS samples from its host, so that the library needs no process-listing dependency.
-import { constants } from 'node:os';
+import { exitCodeOf, signalName } from '../wire/exit-codes';
 import type { PoolState, QueueState, Report } from '../wire/wire';
 
 export type ProcessState = 'starting' | 'running' | 'exited';
@@ -79,6 +79,11 @@ export const processKey = (pid: number): NodeKey => `p${pid}`;
 export const queueKey = (id: string): NodeKey => `q${id}`;
 export const poolKey = (id: string): NodeKey => `pool${id}`;
 
+/** A process ended abnormally: a non-zero exit or a signal. */
+export function abnormal(p: Pick<ProcessInfo, 'exitCode' | 'signal'>): boolean {
+  return (p.exitCode !== undefined && p.exitCode !== 0) || !!p.signal;
+}
+
 export class RunModel {
   readonly id: string;
   readonly script: string;
@@ -128,7 +133,7 @@ export class RunModel {
     const main = this.mainPid !== undefined ? this.procs.get(this.mainPid) : undefined;
     if (main && main.state !== 'exited') {
       main.state = 'exited';
-      main.exitCode = code ?? (signal ? -(signalNumber(signal) ?? 0) : undefined);
+      main.exitCode = exitCodeOf(code, signal);
       main.signal = signal ?? undefined;
       main.endTime = t;
       main.cpu = undefined;
@@ -439,78 +444,6 @@ export class RunModel {
   }
 }
 
-// --- formatting shared by the extension and the terminal view -------------------------------
-
-export function abnormal(p: Pick<ProcessInfo, 'exitCode' | 'signal'>): boolean {
-  return (p.exitCode !== undefined && p.exitCode !== 0) || !!p.signal;
-}
-
-export function signalName(n: number): string | undefined {
-  for (const [name, num] of Object.entries(constants.signals)) if (num === n) return name;
-  return undefined;
-}
-
-export function signalNumber(name: string): number | undefined {
-  return (constants.signals as Record<string, number>)[name];
-}
-
-/** "exit 0", "exit 1", "exit −15 SIGTERM", or "exited" when the code is unknown. */
-export function formatExit(p: Pick<ProcessInfo, 'exitCode' | 'signal'>): string {
-  if (p.exitCode === undefined) return p.signal ? `exit ${p.signal}` : 'exited';
-  const code = p.exitCode < 0 ? `\u2212${-p.exitCode}` : String(p.exitCode);
-  return p.signal ? `exit ${code} ${p.signal}` : `exit ${code}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} m ${Math.round(s - m * 60)} s`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
-}
-
-/** A one-line state of a process: "running · 3.1% CPU · 42.0 MB · 2.0 s · pid 7" or "exit −15 SIGTERM · 1.2 s · pid 7". */
-export function describeProcess(p: ProcessInfo, now = Date.now()): string {
-  const parts: string[] = [];
-  if (p.state === 'exited') {
-    parts.push(formatExit(p));
-    if (p.endTime !== undefined) parts.push(formatDuration(p.endTime - p.startTime));
-  } else {
-    parts.push(p.state);
-    if (p.cpu !== undefined) parts.push(`${p.cpu.toFixed(1)}% CPU`);
-    if (p.memory !== undefined) parts.push(formatBytes(p.memory));
-    parts.push(formatDuration(now - p.startTime));
-  }
-  parts.push(`pid ${p.pid}`);
-  if (p.daemon) parts.push('daemon');
-  if (p.origin === 'os') parts.push('OS process');
-  return parts.join(' · ');
-}
-
-/** "depth 3/5 · peak 5 · 1 getter blocked · 2 putters blocked"; "last seen depth …" once its owner ended. */
-export function describeQueue(q: QueueInfo): string {
-  const parts = [`${q.final ? 'last seen ' : ''}depth ${q.depth}${q.maxsize ? `/${q.maxsize}` : ''}`];
-  if (q.peak > q.depth) parts.push(`peak ${q.peak}`);
-  // nothing waits on a queue whose owner ended, whatever its last report said
-  if (q.getters && !q.final) parts.push(`${q.getters} getter${q.getters === 1 ? '' : 's'} blocked`);
-  if (q.putters && !q.final) parts.push(`${q.putters} putter${q.putters === 1 ? '' : 's'} blocked`);
-  if (q.closed) parts.push('closed');
-  if (q.final) parts.push('owner ended');
-  return parts.join(' · ');
-}
-
-export function describePool(pool: PoolInfo): string {
-  const busy = pool.workers.filter((w) => w.busy).length;
-  return `${pool.state} · ${busy}/${pool.size} busy · ${pool.queued} queued · ${pool.done} done${pool.failed ? ` · ${pool.failed} failed` : ''}`;
-}
-
 /**
  * The library's own machinery: the esbuild service its TypeScript loader runs, and the warm spare
  * node waiting to become the next child (its start is reported when it is taken). Not something
@@ -528,103 +461,4 @@ function baseName(command: string | undefined): string {
   const exe = base(words[0] ?? '');
   const script = /^node(\.exe)?$/.test(exe) ? words.slice(1).find((w) => !w.startsWith('-') && !/^file:/.test(w)) : undefined;
   return script ? `${exe} ${base(script)}` : exe;
-}
-
-/** Parses `ps -o pid=,ppid=,pcpu=,rss=,args=` output (rss in KB) into OS rows. */
-export function parsePs(text: string): OsProcess[] {
-  const rows: OsProcess[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+([\d.]+)\s+(\d+)\s?(.*)$/.exec(line);
-    if (!m) continue;
-    rows.push({ pid: Number(m[1]), ppid: Number(m[2]), cpu: Number(m[3]), memory: Number(m[4]) * 1024, command: m[5] || undefined });
-  }
-  return rows;
-}
-
-/** The rows of `pid` and of every process descending from it. */
-export function descendantsIn(rows: readonly OsProcess[], pid: number): OsProcess[] {
-  const byParent = new Map<number, OsProcess[]>();
-  for (const r of rows) {
-    const list = byParent.get(r.ppid);
-    if (list) list.push(r);
-    else byParent.set(r.ppid, [r]);
-  }
-  const out: OsProcess[] = [];
-  const self = rows.find((r) => r.pid === pid);
-  if (self) out.push(self);
-  const stack = [pid];
-  const seen = new Set<number>([pid]);
-  while (stack.length) {
-    for (const c of byParent.get(stack.pop()!) ?? []) {
-      if (seen.has(c.pid)) continue;
-      seen.add(c.pid);
-      out.push(c);
-      stack.push(c.pid);
-    }
-  }
-  return out;
-}
-
-// --- text views: the exit-code table and the tree, for the extension's document and the CLI ---
-
-/** The exit codes of every process of a run, as an aligned plain-text table. */
-export function formatExitTable(rows: readonly ExitRow[]): string[] {
-  const header = ['name', 'pid', 'parent', 'exit code', 'signal', 'start', 'duration'];
-  const time = (t: number) => {
-    const d = new Date(t);
-    const two = (n: number) => String(n).padStart(2, '0');
-    return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
-  };
-  const body = rows.map((r) => [
-    r.name, String(r.pid), r.parent ? `${r.parent} (${r.ppid})` : String(r.ppid),
-    r.exitCode === undefined ? (r.state === 'exited' ? '?' : r.state) : String(r.exitCode),
-    r.signal ?? '', time(r.start), r.durationMs === undefined ? '' : formatDuration(r.durationMs),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
-}
-
-export interface TreeTextOptions {
-  now?: number;
-  /** ANSI colours: exited processes dim, abnormal exits red. */
-  color?: boolean;
-  /** Lines are cut to this many columns. */
-  width?: number;
-}
-
-/** The run as an indented text tree: the run's line, then processes with their queues and pools. */
-export function renderTree(model: RunModel, options: TreeTextOptions = {}): string[] {
-  const now = options.now ?? Date.now();
-  const paint = (text: string, code: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const cut = (text: string) => (options.width && text.length > options.width ? `${text.slice(0, options.width - 1)}…` : text);
-  const out: string[] = [];
-  const elapsed = formatDuration((model.endTime ?? now) - model.startTime);
-  const failedCount = model.allProcesses().filter(abnormal).length;
-  out.push(cut([`${model.script.split(/[\\/]/).pop()}`, model.state, model.live ? `${model.liveProcesses().length} live` : '',
-    failedCount ? `${failedCount} failed` : '', elapsed].filter(Boolean).join(' · ')));
-  if (model.failure) out.push(paint(cut(`  ${model.failure}`), '31'));
-  const visit = (p: ProcessInfo, prefix: string, last: boolean, depth: number) => {
-    const branch = depth === 0 ? '' : last ? '└─ ' : '├─ ';
-    const mark = p.state === 'exited' ? (abnormal(p) ? '✗' : '✓') : p.state === 'starting' ? '…' : '●';
-    const text = cut(`${prefix}${branch}${mark} ${p.name}  ${describeProcess(p, now)}`);
-    out.push(p.state !== 'exited' ? text : paint(text, abnormal(p) ? '31' : '2'));
-    const inner = depth === 0 ? prefix : prefix + (last ? '   ' : '│  ');
-    // each entry draws itself given whether it is the last one under this process
-    const entries: Array<(isLast: boolean) => void> = [];
-    for (const q of model.queuesOf(p.pid)) {
-      entries.push((isLast) => out.push(cut(`${inner}${isLast ? '└─ ' : '├─ '}▤ ${q.kind}  ${describeQueue(q)}`)));
-    }
-    for (const pool of model.poolsOf(p.pid)) {
-      entries.push((isLast) => {
-        out.push(cut(`${inner}${isLast ? '└─ ' : '├─ '}▦ Pool  ${describePool(pool)}`));
-        const workers = model.poolWorkers(pool.id);
-        workers.forEach((w, j) => visit(w, inner + (isLast ? '   ' : '│  '), j === workers.length - 1, depth + 1));
-      });
-    }
-    for (const k of model.childrenOf(p.pid)) entries.push((isLast) => visit(k, inner, isLast, depth + 1));
-    entries.forEach((draw, i) => draw(i === entries.length - 1));
-  };
-  for (const root of model.roots()) visit(root, '  ', true, 0);
-  return out;
 }

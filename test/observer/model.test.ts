@@ -1,9 +1,11 @@
 // The run model: reports and OS samples merged into one tree, with coalesced change events.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  RunModel, describeProcess, describeQueue, descendantsIn, formatExit, parsePs, processKey, queueKey, renderTree, RUN_KEY, type NodeKey,
-} from '../../src/observer/model.ts';
+import { spawn } from 'node:child_process';
+import { describeProcess, describeQueue, formatExit } from '../../src/observer/format.ts';
+import { RunModel, processKey, queueKey, RUN_KEY, type NodeKey } from '../../src/observer/model.ts';
+import { OsSampler, parsePs } from '../../src/observer/process-table.ts';
+import { renderTree } from '../../src/observer/text-tree.ts';
 import type { Report } from '../../src/wire/wire.ts';
 
 const start = (pid: number, ppid: number, name: string, extra: Partial<Report> = {}): Report =>
@@ -171,9 +173,31 @@ describe('observer model', () => {
     m.dispose();
   });
 
-  test('ps output parsing and descendant selection', () => {
-    const rows = parsePs('  100     1  2.5 51200 node prog.ts\n  101   100  0.0  1024 node child.js --x\n  300     1  0.0 10 other\n  102   101  0.0 10 sleep 1\n');
-    assert.deepEqual(rows[0], { pid: 100, ppid: 1, cpu: 2.5, memory: 51200 * 1024, command: 'node prog.ts' });
-    assert.deepEqual(descendantsIn(rows, 100).map((r) => r.pid), [100, 101, 102]);
+  test('ps output parsing', () => {
+    const rows = parsePs('  100     1  2.5 51200 node prog.ts\n  101   100  0.0  1024 node child.js --x\n');
+    assert.deepEqual(rows, [
+      { pid: 100, ppid: 1, cpu: 2.5, memory: 51200 * 1024, command: 'node prog.ts' },
+      { pid: 101, ppid: 100, cpu: 0, memory: 1024 * 1024, command: 'node child.js --x' },
+    ]);
+  });
+
+  test('the OS process table: a real process and its own child, with command lines and memory', async () => {
+    const parent = spawn(process.execPath, ['-e', "require('child_process').spawn('sleep', ['30'], { stdio: 'inherit' }); setTimeout(() => {}, 30000)"], { stdio: 'ignore' });
+    try {
+      const sampler = new OsSampler(parent.pid!);
+      let rows = await sampler.sample();
+      for (let i = 0; i < 50 && rows.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        rows = await sampler.sample();
+      }
+      assert.equal(rows[0].pid, parent.pid);
+      assert.match(rows[0].command ?? '', /node/);
+      const sleeper = rows.find((r) => r.ppid === parent.pid);
+      assert.ok(sleeper, `no child of ${parent.pid} in ${JSON.stringify(rows)}`);
+      assert.equal(sleeper.command, 'sleep 30');
+      assert.ok((rows[0].memory ?? 0) > 1024 * 1024, 'the node process has its resident memory');
+    } finally {
+      spawn('pkill', ['-KILL', '-P', String(parent.pid)]).on('exit', () => parent.kill('SIGKILL'));
+    }
   });
 });

@@ -1,6 +1,7 @@
-// Samples the OS process tree below a run's main process: ps-tree finds the descendants (also
-// those the library did not start), then CPU and memory come from /proc on Linux (CPU as the
-// share of one core since the previous sample) or from `ps` elsewhere.
+// The OS process table below a run's main process, for the extension and `multiproc run --watch`:
+// ps-tree finds the descendants (also those the library did not start), then CPU and memory come
+// from /proc on Linux (CPU as the share of one core since the previous sample) or from `ps`
+// elsewhere. The model takes these samples from its host, so the library needs none of this.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import psTree from 'ps-tree';
@@ -34,17 +35,21 @@ async function procStat(pid: number): Promise<{ ticks: number; rss: number; comm
   }
 }
 
-function psStats(pids: number[]): Promise<Map<number, { cpu: number; memory: number; command?: string }>> {
+/** Parses `ps -o pid=,ppid=,pcpu=,rss=,args=` output (rss in KiB) into OS rows. */
+export function parsePs(text: string): OsProcess[] {
+  const rows: OsProcess[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+([\d.]+)\s+(\d+)\s?(.*)$/.exec(line);
+    if (!m) continue;
+    rows.push({ pid: Number(m[1]), ppid: Number(m[2]), cpu: Number(m[3]), memory: Number(m[4]) * 1024, command: m[5] || undefined });
+  }
+  return rows;
+}
+
+function psStats(pids: number[]): Promise<OsProcess[]> {
   return new Promise((resolve) => {
-    execFile('ps', ['-o', 'pid=,pcpu=,rss=,args=', '-p', pids.join(',')], (error, stdout) => {
-      const out = new Map<number, { cpu: number; memory: number; command?: string }>();
-      if (!error || stdout) {
-        for (const line of String(stdout).split('\n')) {
-          const m = /^\s*(\d+)\s+([\d.]+)\s+(\d+)\s?(.*)$/.exec(line);
-          if (m) out.set(Number(m[1]), { cpu: Number(m[2]), memory: Number(m[3]) * 1024, command: m[4] || undefined });
-        }
-      }
-      resolve(out);
+    execFile('ps', ['-o', 'pid=,ppid=,pcpu=,rss=,args=', '-p', pids.join(',')], (error, stdout) => {
+      resolve(!error || stdout ? parsePs(String(stdout)) : []);
     });
   });
 }
@@ -81,8 +86,11 @@ export class OsSampler {
       // or warm spare from a process the program started: leave it out rather than show a stray.
       return tree.filter((row, i) => i === 0 || !ended.has(row));
     }
-    const stats = await psStats(tree.map((r) => r.pid));
-    for (const row of tree) Object.assign(row, stats.get(row.pid));
+    const stats = new Map((await psStats(tree.map((r) => r.pid))).map((r) => [r.pid, r]));
+    for (const row of tree) {
+      const s = stats.get(row.pid);
+      if (s) Object.assign(row, { cpu: s.cpu, memory: s.memory, command: s.command ?? row.command });
+    }
     return tree;
   }
 }
