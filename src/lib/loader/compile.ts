@@ -3,9 +3,9 @@
 // loads it again (as spawn-style children do) reads the cache.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { TransformOptions } from 'esbuild';
+import { userTempDir } from '../base/user-dirs';
 
 export type Format = 'esm' | 'cjs';
 
@@ -16,9 +16,8 @@ let cacheDir: string | undefined;
 
 function cachePath(source: string, filename: string, format: Format): string {
   if (!cacheDir) {
-    let user = 'user';
-    try { user = String(userInfo().uid); } catch { /* no passwd entry */ }
-    cacheDir = process.env.MULTIPROC_CACHE_DIR || path.join(tmpdir(), `multiproc-${user}`, 'compiled');
+    // Inside this user's private directory (see user-dirs.ts): only this user can put code there.
+    cacheDir = process.env.MULTIPROC_CACHE_DIR || path.join(userTempDir(), 'compiled');
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   }
   const key = createHash('sha256').update(`${OUTPUT_VERSION}\0${format}\0${filename}\0`).update(source).digest('hex').slice(0, 40);

@@ -4,6 +4,7 @@ import Module, { register } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { userTempDir } from '../base/user-dirs';
 import { compileSync } from './compile';
 import { loadSync, resolveSync } from './hooks';
 
@@ -20,6 +21,9 @@ if (!globals[INSTALLED]) {
     registerHooks({ resolve: resolveSync, load: loadSync });
     globals[INSTALLED] = 'in-thread';
   } else {
+    // The hooks thread gets a copy of the environment: the cache directory is chosen here first,
+    // so that a replacement for an unsafe one (user-dirs.ts) reaches this process's children too.
+    userTempDir();
     register(pathToFileURL(path.join(__dirname, 'loader-hooks.mjs')));
     globals[INSTALLED] = 'thread';
   }
