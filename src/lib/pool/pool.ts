@@ -34,7 +34,7 @@ const holdOpen = { keepAlive: true };
  * Waits until woken or `ms` pass, holding the process open as a blocked call would. The caller
  * checks afterwards which of the two happened.
  */
-function sleep(waiters: Array<Waiter<void>>, ms: number | undefined): Promise<void> {
+function sleepUntilWoken(waiters: Array<Waiter<void>>, ms: number | undefined): Promise<void> {
   return wait(waiters, ms, nothing, holdOpen);
 }
 
@@ -89,7 +89,7 @@ export class AsyncResult<T = unknown> {
   /** Waits until the result is ready, or `timeout` seconds pass. */
   async wait(timeout?: number | null): Promise<void> {
     const ms = toMs(timeout);
-    if (!this.#done) await sleep(this.#waiters, ms);
+    if (!this.#done) await sleepUntilWoken(this.#waiters, ms);
   }
 
   /** The result; the task's error re-thrown; TimeoutError if not ready within `timeout` seconds. */
@@ -127,7 +127,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     const ms = toMs(timeout);
     if (this.#taken >= this.#expected) return { done: true, value: undefined };
     if (!this.#items.length) {
-      await sleep(this.#waiters, ms);
+      await sleepUntilWoken(this.#waiters, ms);
       if (!this.#items.length) throw new TimeoutError(`no result within ${timeout} s`);
     }
     const item = this.#items.shift()!;
@@ -551,7 +551,7 @@ export class Pool {
   async join(): Promise<void> {
     if (this.#state === 'RUN') throw new ValueError('Pool is still running');
     if (this.#workers.size === 0) return this.#cleanup();
-    await sleep(this.#joiners, undefined);
+    await sleepUntilWoken(this.#joiners, undefined);
   }
 
   #checkJoined(): void {
