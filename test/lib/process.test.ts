@@ -99,6 +99,23 @@ describe('Process', () => {
     assert.equal(p.exitCode, -9);
   });
 
+  test('join(Infinity) and a timeout past setTimeout\'s limit wait for the process to end', async () => {
+    const forever = new Process({ target: targets.sleep, args: [0.3] });
+    const long = new Process({ target: targets.sleep, args: [0.3] });
+    forever.start();
+    long.start();
+    await Promise.all([forever.join(Infinity), long.join(1e7)]);
+    assert.equal(forever.exitCode, 0);
+    assert.equal(long.exitCode, 0);
+  });
+
+  test('parentProcess().join(Infinity) in a child waits while the parent lives', async () => {
+    const out = tempFile();
+    const p = await run(new Process({ target: targets.joinParent, args: [out, Infinity, 0.2] }));
+    assert.equal(p.exitCode, 0);
+    assert.equal(readFileSync(out, 'utf8'), 'waiting');
+  });
+
   test('a subclass that overrides run() is rebuilt in the child with its fields', async () => {
     const out = tempFile();
     const g = new targets.Greeter(out, new Map([['name', 'world']]));

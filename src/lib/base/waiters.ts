@@ -99,3 +99,8 @@ export function settleWith<T>(waiter: Waiter<T>, make: () => T): void {
 export function rejectAll(list: Array<Waiter<never>>, error: Error): void {
   for (const w of list.splice(0)) w.reject(error);
 }
+
+/** Resolves every waiter of `list` with `value`, emptying it. */
+export function resolveAll<T>(list: Array<Waiter<T>>, value: T): void {
+  for (const w of list.splice(0)) w.resolve(value);
+}

@@ -16,7 +16,8 @@ import { decodeSoon, encode, encodeOwnArray } from '../values/reduction';
 import { reviveError, type RemoteError } from '../values/remote-error';
 import { SharedMemory } from '../channel/shared-memory';
 import { findExport, type ExportRef } from '../values/targets';
-import { sleepUntilWoken, toMs } from '../base/timeout';
+import { toMs } from '../base/timeout';
+import { resolveAll, wait, type Waiter } from '../base/waiters';
 
 /** A worker died (killed, out of memory, process.exit) while running the task. */
 export class WorkerLostError extends ProcessError {
@@ -25,6 +26,17 @@ export class WorkerLostError extends ProcessError {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => unknown;
+
+const nothing = (): undefined => undefined;
+const holdOpen = { keepAlive: true };
+
+/**
+ * Waits until woken or `ms` pass, holding the process open as a blocked call would. The caller
+ * checks afterwards which of the two happened.
+ */
+function sleepUntilWoken(waiters: Array<Waiter<void>>, ms: number | undefined): Promise<void> {
+  return wait(waiters, ms, nothing, holdOpen);
+}
 
 export interface PoolOptions {
   /** Number of workers; cpuCount() by default. */
@@ -44,7 +56,7 @@ export class AsyncResult<T = unknown> {
   #done = false;
   #ok = false;
   #value: unknown;
-  readonly #wakers: Array<() => void> = [];
+  readonly #waiters: Array<Waiter<void>> = [];
 
   /** @internal */
   constructor(private readonly callbacks: Callbacks<T> = {}) {}
@@ -55,7 +67,7 @@ export class AsyncResult<T = unknown> {
     this.#done = true;
     this.#ok = ok;
     this.#value = value;
-    for (const wake of this.#wakers.splice(0)) wake();
+    resolveAll(this.#waiters, undefined);
     try {
       if (ok) this.callbacks.callback?.(value as T);
       else this.callbacks.errorCallback?.(value as Error);
@@ -77,7 +89,7 @@ export class AsyncResult<T = unknown> {
   /** Waits until the result is ready, or `timeout` seconds pass. */
   async wait(timeout?: number | null): Promise<void> {
     const ms = toMs(timeout);
-    if (!this.#done) await sleepUntilWoken(this.#wakers, ms);
+    if (!this.#done) await sleepUntilWoken(this.#waiters, ms);
   }
 
   /** The result; the task's error re-thrown; TimeoutError if not ready within `timeout` seconds. */
@@ -98,7 +110,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   readonly #items: Array<{ ok: boolean; value: unknown }> = [];
   #expected: number;
   #taken = 0;
-  readonly #wakers: Array<() => void> = [];
+  readonly #waiters: Array<Waiter<void>> = [];
 
   /** @internal */
   constructor(expected: number) {
@@ -108,14 +120,14 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   /** @internal Results arrive here in the order they are to be yielded. */
   push(ok: boolean, value: unknown): void {
     this.#items.push({ ok, value });
-    for (const wake of this.#wakers.splice(0)) wake();
+    resolveAll(this.#waiters, undefined);
   }
 
   async next(timeout?: number | null): Promise<IteratorResult<T>> {
     const ms = toMs(timeout);
     if (this.#taken >= this.#expected) return { done: true, value: undefined };
     if (!this.#items.length) {
-      await sleepUntilWoken(this.#wakers, ms);
+      await sleepUntilWoken(this.#waiters, ms);
       if (!this.#items.length) throw new TimeoutError(`no result within ${timeout} s`);
     }
     const item = this.#items.shift()!;
@@ -176,7 +188,7 @@ export class Pool {
   #state: 'RUN' | 'CLOSE' | 'TERMINATE' = 'RUN';
   #startFailures = 0;
   #outstanding = 0;
-  readonly #joiners: Array<() => void> = [];
+  readonly #joiners: Array<Waiter<void>> = [];
   #done = 0;
   #failed = 0;
   readonly #lost: Array<{ pid: number; name: string; task: string; code: number; signal?: string }> = [];
@@ -545,7 +557,7 @@ export class Pool {
   #checkJoined(): void {
     if (this.#state === 'RUN' || this.#workers.size > 0) return;
     this.#cleanup();
-    for (const wake of this.#joiners.splice(0)) wake();
+    resolveAll(this.#joiners, undefined);
   }
 
   #cleanup(): void {

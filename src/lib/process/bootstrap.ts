@@ -7,7 +7,7 @@ import { finishChildren } from './exit';
 import { flushLinks } from '../channel/link';
 import { flushReports } from '../reporter';
 import { parentGone } from './parent';
-import { SPARE_MARK } from './popen';
+import { SPARE_MARK } from './spare';
 import { Process, adoptAsCurrent, type Bootstrap, type Target } from './process';
 import { decodeAsync, loads } from '../values/reduction';
 import { loadExport } from '../values/targets';

@@ -2,7 +2,16 @@
 // children are terminated, the others are joined, and the observer gets the last reports.
 import { context } from './context';
 import { flushReports } from '../reporter';
-import { liveChildren } from './process';
+
+/** What ending a child takes (a Process; given by process.ts, which imports this module). */
+interface Child {
+  readonly daemon: boolean;
+  terminate(): void;
+  join(): Promise<void>;
+}
+
+/** The children still running; none until the first start() installs the handler. */
+let liveChildren: () => Child[] = () => [];
 
 /** Terminates daemon children, then waits for the others. */
 export async function finishChildren(): Promise<void> {
@@ -18,9 +27,10 @@ let finishing = false;
  * In the main process, "the main code has ended" is Node's `beforeExit`: nothing but (unref'd)
  * children is left. That is when Python terminates daemon children and joins the rest.
  */
-export function installExitHandler(): void {
+export function installExitHandler(live: () => Child[]): void {
   if (installed) return;
   installed = true;
+  liveChildren = live;
   process.on('beforeExit', () => {
     if (finishing) return;
     if (liveChildren().length === 0) {

@@ -2,14 +2,16 @@
 // links them (its closing is how a child learns its parent is gone, even after SIGKILL).
 import { inspect } from 'node:util';
 import { context } from './context';
+import { toMs } from '../base/timeout';
+import { resolveAll, wait, type Waiter } from '../base/waiters';
 
 let gone = false;
-const goneWaiters: Array<() => void> = [];
+const goneWaiters: Array<Waiter<void>> = [];
 
 /** Called by the child entry when the channel to the parent closes. */
 export function parentGone(): void {
   gone = true;
-  for (const wake of goneWaiters.splice(0)) wake();
+  resolveAll(goneWaiters, undefined);
 }
 
 export class ParentProcess {
@@ -20,15 +22,9 @@ export class ParentProcess {
   }
 
   /** Waits until the parent ends, or `timeout` seconds pass. */
-  join(timeout?: number | null): Promise<void> {
-    if (gone) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = timeout === null || timeout === undefined ? undefined : setTimeout(resolve, Math.max(0, timeout * 1000));
-      goneWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  async join(timeout?: number | null): Promise<void> {
+    const ms = toMs(timeout);
+    if (!gone) await wait(goneWaiters, ms, () => undefined);
   }
 
   [inspect.custom](): string {

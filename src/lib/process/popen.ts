@@ -1,12 +1,8 @@
-// How a Process becomes an OS process. Like CPython's popen_spawn_posix: a fresh interpreter
-// (`node` with the multiproc loader) that loads the program's modules again and receives what
-// to run over its IPC channel. The interface is kept narrow so that a warm-spare strategy (a
-// pre-started child that has already loaded the program, as Python's forkserver) can stand in.
-import { spawn, type ChildProcess } from 'node:child_process';
+// What a started Process is to its parent, whichever way its OS process was started (see
+// start-method.ts): the analog of CPython's Popen objects.
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ProcessError } from '../base/errors';
+import { resolveAll, wait, type Waiter } from '../base/waiters';
 
 export interface Popen {
   readonly pid: number;
@@ -22,125 +18,31 @@ export interface Popen {
   release(): void;
 }
 
-/** The child entry and loader that every spawned process starts with. */
-const here = __dirname;
-export const CHILD_ENTRY = path.join(here, 'child.js');
-export const REGISTER_ENTRY = path.join(here, 'register.js');
-
-const DROPPED_FLAGS = /^--(test|watch|eval|print|input-type|check|interactive)\b|^-[epci]$/;
-const FLAGS_WITH_VALUE = /^--(import|require|loader|experimental-loader|input-type|test-reporter|test-reporter-destination|test-name-pattern|test-concurrency)$|^-r$/;
-
-/** The parent's node flags that a child should run with (memory limits, conditions…), minus the entry-point ones. */
-export function childExecArgv(execArgv: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i];
-    if (FLAGS_WITH_VALUE.test(arg)) {
-      const value = execArgv[++i];
-      // Other preloads (dotenv, instrumentation) are the program's; our own loader is added below.
-      if (/^--(import|require)$|^-r$/.test(arg) && !/multiproc[\\/].*register|register\.js$/.test(value ?? '')) kept.push(arg, value);
-      continue;
-    }
-    if (DROPPED_FLAGS.test(arg)) continue;
-    if (/^--(import|require)=/.test(arg) && /register/.test(arg)) continue;
-    kept.push(arg);
-  }
-  return [...kept, '--import', pathToFileURL(REGISTER_ENTRY).href];
-}
-
-export function signalNumber(signal: NodeJS.Signals): number {
+function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? 0;
 }
 
-/** Marks a pre-started child in its command line (ps, the extension's OS tree); the child drops it from process.argv. */
-export const SPARE_MARK = '--multiproc-spare';
-
-function launch(env: NodeJS.ProcessEnv, asSpare: boolean): ChildProcess {
-  const child = spawn(process.execPath, [...childExecArgv(process.execArgv), CHILD_ENTRY, ...(asSpare ? [SPARE_MARK] : []), ...process.argv.slice(2)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-    env,
-  });
-  if (child.pid === undefined) {
-    // The system refused the process (EAGAIN, EMFILE…); Node says why only on the next tick, so say it here, at start(), as Python does.
-    child.on('error', () => {});
-    throw new ProcessError(`could not start a child process with ${process.execPath}: the system refused it (too many processes or open files?)`);
-  }
-  return child;
-}
-
-// A warm spare, as Python's forkserver: once a program has started one process, another node is
-// started ahead of need, with the loader and the library loaded, waiting for what to run. The
-// next start() takes it, if nothing it was started with (flags, arguments, directory,
-// environment) has changed since, and makes a new one. MULTIPROC_WARM_SPARE=0 turns it off.
-interface Spare { child: ChildProcess; key: string; dead: boolean }
-let spare: Spare | undefined;
-let spareExitHook = false;
-
-function spareKey(env: NodeJS.ProcessEnv): string {
-  return JSON.stringify([process.execPath, process.execArgv, process.argv, process.cwd(), env]);
-}
-
-function takeSpare(key: string): ChildProcess | undefined {
-  const s = spare;
-  spare = undefined;
-  if (!s || s.dead) return undefined;
-  if (s.key === key) return s.child;
-  s.child.kill();
-  return undefined;
-}
-
-function prepareSpare(env: NodeJS.ProcessEnv): void {
-  if (spare || process.env.MULTIPROC_WARM_SPARE === '0') return;
-  setImmediate(() => {
-    if (spare) return;
-    let child: ChildProcess;
-    try {
-      child = launch(env, true);
-    } catch {
-      return; // a spare is only an optimisation
-    }
-    const s: Spare = { child, key: spareKey(env), dead: false };
-    // A spare must never keep the program alive; it ends with it.
-    child.unref();
-    child.channel?.unref();
-    child.once('exit', () => {
-      s.dead = true;
-      if (spare === s) spare = undefined;
-    });
-    child.once('error', () => { s.dead = true; });
-    spare = s;
-    if (!spareExitHook) {
-      spareExitHook = true;
-      process.on('exit', () => spare?.child.kill());
-    }
-  }).unref();
-}
-
-export class SpawnPopen implements Popen {
-  private readonly child: ChildProcess;
+/** A child entry started by a start method, given what to run. */
+export class ChildPopen implements Popen {
   returncode: number | null = null;
   signal: NodeJS.Signals | null = null;
   private readonly exited: Promise<number>;
-  private waiters = 0;
+  private readonly waiters: Array<Waiter<number | null>> = [];
 
-  constructor(bootstrap: Buffer, env: NodeJS.ProcessEnv) {
-    this.child = takeSpare(spareKey(env)) ?? launch(env, false);
+  constructor(private readonly child: ChildProcess, bootstrap: Buffer) {
+    // Until release(), a child keeps its parent alive, as a fresh spawn does; a warm spare was started unref'd.
     this.child.ref();
     this.child.channel?.ref();
-    prepareSpare(env);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.signal = signal;
         this.returncode = code ?? -signalNumber(signal ?? 'SIGKILL');
         resolve(this.returncode);
+        resolveAll(this.waiters, this.returncode);
       });
     });
     this.child.on('error', () => {
       // A failed send after the child died; its exit is reported through 'exit'.
-    });
-    this.child.on('message', () => {
-      // Reserved for later protocol messages; bootstrap is one-way.
     });
     this.child.send(bootstrap);
   }
@@ -158,20 +60,13 @@ export class SpawnPopen implements Popen {
     this.child.channel?.unref();
   }
 
-  async wait(timeoutMs?: number): Promise<number | null> {
-    if (this.returncode !== null) return this.returncode;
+  wait(timeoutMs?: number): Promise<number | null> {
+    if (this.returncode !== null) return Promise.resolve(this.returncode);
     // Awaiting a join is what keeps the parent alive, as a blocked join() does in Python.
-    if (this.waiters++ === 0) this.child.ref();
-    try {
-      if (timeoutMs === undefined) return await this.exited;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), Math.max(0, timeoutMs)); });
-      const result = await Promise.race([this.exited, timeout]);
-      clearTimeout(timer);
-      return result;
-    } finally {
-      if (--this.waiters === 0) this.child.unref();
-    }
+    if (this.waiters.length === 0) this.child.ref();
+    return wait(this.waiters, timeoutMs, () => null, {
+      onSettle: () => { if (this.waiters.length === 0) this.child.unref(); },
+    });
   }
 
   terminate(): void {

@@ -1,13 +1,14 @@
-// Process: Python's multiprocessing.Process on a real OS process (see popen.ts for how one is
-// started and child.ts for what runs in it).
+// Process: Python's multiprocessing.Process on a real OS process (see start-method.ts for how one
+// is started and bootstrap.ts for what runs in it).
 import { inspect } from 'node:util';
 import { context } from './context';
 import { AssertionError, ValueError } from '../base/errors';
 import { installExitHandler } from './exit';
 import { report } from '../reporter';
-import { SpawnPopen, type Popen } from './popen';
+import type { Popen } from './popen';
 import { dumps, encode } from '../values/reduction';
 import { describeRef, findExport, loaderActive, type ExportRef } from '../values/targets';
+import { startPopen } from './start-method';
 import { toMs } from '../base/timeout';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -113,10 +114,10 @@ export class Process {
       );
     }
     const bootstrap = this.bootstrapFor(s);
-    const popen = new SpawnPopen(bootstrap.payload, process.env);
+    const popen = startPopen(bootstrap.payload, process.env);
     s.popen = popen;
     children.add(this);
-    installExitHandler();
+    installExitHandler(liveChildren);
     popen.release();
     report({
       t: 'start', pid: popen.pid, ppid: process.pid, name: s.name, ident: s.identity.join(':'), daemon: s.daemon,
@@ -331,7 +332,7 @@ export function activeChildren(): Process[] {
 }
 
 /** Children still running, for the exit handler; does not touch closed ones. */
-export function liveChildren(): Process[] {
+function liveChildren(): Process[] {
   return [...children].filter((p) => {
     const s = states.get(p);
     return !!s && !s.closed && !!s.popen && s.popen.returncode === null;
