@@ -14,8 +14,6 @@ export class UpdateLatency {
   private announced: number[] = [];
   private done: number[] = [];
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
-
   /** Reports that VS Code has not fetched yet. */
   get pending(): number {
     return this.waiting.length + this.announced.length;
@@ -23,7 +21,7 @@ export class UpdateLatency {
 
   /** A report arrived from a program. */
   arrived(): void {
-    if (this.waiting.length < MAX) this.waiting.push(this.now());
+    if (this.waiting.length < MAX) this.waiting.push(performance.now());
   }
 
   /** The view fired onDidChangeTreeData. */
@@ -36,7 +34,7 @@ export class UpdateLatency {
   /** VS Code asked the view for nodes. */
   answered(): void {
     if (this.announced.length === 0) return;
-    const t = this.now();
+    const t = performance.now();
     for (const a of this.announced) this.done.push(t - a);
     this.announced = [];
     if (this.done.length > MAX) this.done = this.done.slice(-MAX);

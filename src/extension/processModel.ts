@@ -1,7 +1,7 @@
 // The data behind the Processes view: the runs, and stable node objects over each run's model
-// (from the library). Free of `vscode` so it can be unit-tested; processTree.ts turns nodes into
-// TreeItems. Nodes are cached by id so that a change event can name the very objects the view
-// holds, and VS Code refreshes only those.
+// (src/observer); processTree.ts turns nodes into TreeItems, so this file needs no `vscode`.
+// Nodes are cached by id so that a change event can name the very objects the view holds, and
+// VS Code refreshes only those.
 import { RUN_KEY, poolKey, processKey, queueKey, type NodeKey, type RunModel } from '../observer/model';
 
 export interface RunLike {
@@ -100,10 +100,6 @@ export class ProcessModel<R extends RunLike = RunLike> {
     this.unsubscribe.delete(run);
     for (const [id, n] of this.nodes) if (n.run === run) this.nodes.delete(id);
     this.fire(undefined);
-  }
-
-  clear(): void {
-    for (const r of [...this.runs]) this.remove(r);
   }
 
   /** Subscribes to changes; returns a function that unsubscribes. */

@@ -3,8 +3,11 @@ import { describePool, describeProcess, describeQueue, formatBytes, formatDurati
 import { abnormal, type ProcessInfo } from '../observer/model';
 import type { ProcessModel, ProcessNode, RunLike } from './processModel';
 
+/** The view's id, as package.json names it. */
+export const PROCESSES_VIEW = 'multiproc.processes';
+
 /** The scheme of the node URIs through which finished nodes are greyed and failed ones marked red. */
-export const NODE_SCHEME = 'multiproc-node';
+const NODE_SCHEME = 'multiproc-node';
 
 type Tone = 'finished' | 'error' | undefined;
 

@@ -1,5 +1,5 @@
-// A run: one program started by "Run with multiproc", its observer channel, its model (from the
-// library), its output channel and its OS sampling. Everything about processes lives in the
+// A run: one program started by "Run with multiproc", its observer channel, its model
+// (src/observer), its output channel and its OS sampling. Everything about processes lives in the
 // model; this file is only about starting node from VS Code and wiring the pieces together.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { RunModel } from '../observer/model';
 import { ObserverServer } from '../observer/server';
 import { OsSampler } from '../observer/process-table';
 
-export interface RunSettings {
+interface RunSettings {
   nodePath: string;
   nodeArgs: string[];
   programArgs: string[];
@@ -19,7 +19,7 @@ export interface RunSettings {
   prefixOutput: boolean;
 }
 
-export function settingsFor(file: vscode.Uri): RunSettings {
+function settingsFor(file: vscode.Uri): RunSettings {
   const c = vscode.workspace.getConfiguration('multiproc', file);
   return {
     nodePath: c.get<string>('nodePath') || 'node',
@@ -34,7 +34,7 @@ export function settingsFor(file: vscode.Uri): RunSettings {
  * Where a failure points: the first `file:line[:col]` of the program's error output, preferring
  * the program's own files over the library's and node_modules' frames.
  */
-export function errorLocation(stderr: string, program?: string): { file: string; line: number; column?: number } | undefined {
+function errorLocation(stderr: string, program?: string): { file: string; line: number; column?: number } | undefined {
   const found: Array<{ file: string; line: number; column?: number }> = [];
   for (const m of stderr.matchAll(/((?:file:\/\/)?(?:[A-Za-z]:)?[^\s:()'"]+\.(?:[mc]?[jt]s)):(\d+)(?::(\d+))?/g)) {
     const file = m[1].startsWith('file://') ? vscode.Uri.parse(m[1]).fsPath : m[1];
@@ -45,7 +45,7 @@ export function errorLocation(stderr: string, program?: string): { file: string;
 }
 
 /** The error line of the program's error output: esbuild's "ERROR: …", "SyntaxError: …", "Error [ERR_…]: …". */
-export function errorMessage(stderr: string): string | undefined {
+function errorMessage(stderr: string): string | undefined {
   const compile = /^\S+:\d+:\d+: ERROR: (.*)$/m.exec(stderr);
   if (compile) return `syntax error: ${compile[1]}`;
   return /^\s*\w*Error(?: \[\w+\])?:.*$/m.exec(stderr)?.[0].trim();
@@ -54,7 +54,6 @@ export function errorMessage(stderr: string): string | undefined {
 export class Run implements vscode.Disposable {
   readonly model: RunModel;
   readonly output: vscode.OutputChannel;
-  child: ChildProcess | undefined;
   private server: ObserverServer | undefined;
   private sampler: OsSampler | undefined;
   private sampleTimer: ReturnType<typeof setInterval> | undefined;
@@ -140,7 +139,6 @@ export class Run implements vscode.Disposable {
       this.failToStart(`cannot start ${settings.nodePath}: ${(e as Error).message}`);
       return;
     }
-    this.child = child;
     child.stdout?.on('data', (d: Buffer) => this.append(d.toString('utf8')));
     child.stderr?.on('data', (d: Buffer) => {
       if (this.stderrHead.length < 64 * 1024) this.stderrHead += d.toString('utf8');
