@@ -9,14 +9,16 @@ import type { Server } from 'node:net';
 import { inspect } from 'node:util';
 import { BufferTooShort, EOFError, ValueError } from './base/errors';
 import { checkSize } from './channel/framing';
-import { hold, release } from './base/keepalive';
+import { toMs } from './base/timeout';
+import { wait, type Waiter } from './base/waiters';
 import { Link, createLinkServer, newAddress, trackPending } from './channel/link';
 import { reportSoon } from './reporter';
 import { REDUCE, decodeBytes, decodeSoon, encode, encodeBytes, registerKind, type Reduced } from './values/reduction';
 
 interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
 
-interface Receiver { resolve: (body: Buffer | null) => void; timer?: NodeJS.Timeout }
+/** A waiting recv() or poll(): given the next message, null at EOF, or 'timeout'. */
+type Receiver = Waiter<Buffer | null | 'timeout'>;
 
 export class Connection {
   readonly #ref: EndRef;
@@ -216,19 +218,9 @@ export class Connection {
     if (this.#eof) return Promise.resolve(null);
     this.#open();
     // A waiting recv() or poll() keeps the process alive, as a blocked call would.
-    hold();
-    return new Promise((resolve) => {
-      const receiver: Receiver = { resolve: (body) => { clearTimeout(receiver.timer); release(); resolve(body); } };
-      if (timeoutMs !== undefined) {
-        receiver.timer = setTimeout(() => {
-          this.#receivers.splice(this.#receivers.indexOf(receiver), 1);
-          release();
-          resolve('timeout');
-        }, timeoutMs);
-      }
-      this.#receivers.push(receiver);
-      this.#changed();
-    });
+    const next = wait(this.#receivers, timeoutMs, () => 'timeout' as const, { keepAlive: true });
+    this.#changed();
+    return next;
   }
 
   async #recvBody(): Promise<Buffer> {
@@ -282,7 +274,7 @@ export class Connection {
     if (this.#inbox.length || this.#eof) return true;
     if (this.#peerClosed()) return true;
     if (timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) throw new TypeError('timeout must be a number of seconds or null');
-    const body = await this.#next(timeout === null ? undefined : Math.max(0, timeout * 1000));
+    const body = await this.#next(toMs(timeout));
     if (body === 'timeout') return false;
     if (body) this.#inbox.unshift(body);
     return true;

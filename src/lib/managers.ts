@@ -25,7 +25,17 @@ function describeAddress(a: Address): string {
 
 // --- authentication -----------------------------------------------------------------------
 
-const CHALLENGE = 1, ANSWER = 2, WELCOME = 3, FAILURE = 4;
+/** The first byte of each handshake message; the bytes after it are a nonce or a digest. */
+const enum Handshake {
+  /** A nonce for the other side to sign. */
+  Challenge = 1,
+  /** The nonce's digest under the authkey. */
+  Answer,
+  /** The digest was right. */
+  Welcome,
+  /** The digest was wrong; the link is closed. */
+  Failure,
+}
 
 function digest(authkey: Buffer, message: Buffer): Buffer {
   return createHmac('sha256', authkey).update(message).digest();
@@ -55,23 +65,23 @@ function frames(link: Link): (() => Promise<Buffer>) & { rest(): Buffer[] } {
 
 async function deliverChallenge(link: Link, next: () => Promise<Buffer>, authkey: Buffer): Promise<void> {
   const nonce = randomBytes(32);
-  link.send([Buffer.from([CHALLENGE]), nonce]);
+  link.send([Buffer.from([Handshake.Challenge]), nonce]);
   const answer = await next();
   const expected = digest(authkey, nonce);
   const given = answer.subarray(1);
-  if (answer[0] !== ANSWER || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    link.send(Buffer.from([FAILURE]));
+  if (answer[0] !== Handshake.Answer || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    link.send(Buffer.from([Handshake.Failure]));
     throw new AuthenticationError('digest received was wrong');
   }
-  link.send(Buffer.from([WELCOME]));
+  link.send(Buffer.from([Handshake.Welcome]));
 }
 
 async function answerChallenge(link: Link, next: () => Promise<Buffer>, authkey: Buffer): Promise<void> {
   const challenge = await next();
-  if (challenge[0] !== CHALLENGE) throw new AuthenticationError('protocol error: expected a challenge');
-  link.send([Buffer.from([ANSWER]), digest(authkey, challenge.subarray(1))]);
+  if (challenge[0] !== Handshake.Challenge) throw new AuthenticationError('protocol error: expected a challenge');
+  link.send([Buffer.from([Handshake.Answer]), digest(authkey, challenge.subarray(1))]);
   const verdict = await next();
-  if (verdict[0] !== WELCOME) throw new AuthenticationError('digest sent was rejected');
+  if (verdict[0] !== Handshake.Welcome) throw new AuthenticationError('digest sent was rejected');
 }
 
 // --- the server -----------------------------------------------------------------------------
@@ -149,8 +159,6 @@ async function queueCall(q: Queue<unknown>, method: string, args: unknown[]): Pr
     case 'qsize': return q.qsize();
     case 'empty': return q.empty();
     case 'full': return q.full();
-    case 'taskDone': return (q as unknown as { taskDone(): void }).taskDone();
-    case 'join': return (q as unknown as { join(): Promise<void> }).join();
   }
   throw new TypeError(`Queue has no method ${method}`);
 }
@@ -168,8 +176,11 @@ export interface ServeOptions {
   register?: Record<string, () => unknown>;
 }
 
+/** What a manager's clients call on its server; a managed object's own methods go through 'call'. */
+type ManagerMethod = 'create' | 'named' | 'call' | 'shutdown';
+
 /** A manager's server in this process (Python's manager.get_server()). */
-export class ManagerServer implements RpcTarget {
+export class ManagerServer implements RpcTarget<ManagerMethod> {
   readonly #referents = new Map<string, Referent>();
   readonly #named = new Map<string, string>();
   readonly #server: Server;
@@ -226,7 +237,7 @@ export class ManagerServer implements RpcTarget {
     for (const body of early) link.inject(body);
   }
 
-  call(caller: Caller, method: string, args: unknown[]): unknown {
+  call(caller: Caller, method: ManagerMethod, args: unknown[]): unknown {
     switch (method) {
       case 'create': {
         const [typeid, init] = args as [string, unknown[]];
@@ -247,17 +258,14 @@ export class ManagerServer implements RpcTarget {
       case 'call': {
         const [id, name, callArgs] = args as [string, string, unknown[]];
         const ref = this.#referents.get(id);
-        if (!ref) throw new ValueError(`the manager holds no object ${id} (it was released)`);
+        if (!ref) throw new ValueError(`the manager holds no object ${id}`);
         return this.#dispatch(ref, name, callArgs, caller);
       }
-      case 'release':
-        this.#referents.delete(args[0] as string);
-        return undefined;
       case 'shutdown':
         setImmediate(() => void this.close());
         return undefined;
     }
-    throw new TypeError(`no manager method ${method}`);
+    throw new TypeError(`no manager method ${String(method)}`);
   }
 
   #add(typeid: string, obj: unknown): string {
@@ -321,9 +329,9 @@ export async function managerServer(options: { address?: Address; authkey: Buffe
 
 // --- the client -----------------------------------------------------------------------------
 
-const clients = new Map<string, Promise<RpcClient>>();
+const clients = new Map<string, Promise<RpcClient<ManagerMethod>>>();
 
-async function connectTo(address: Address, authkey: Buffer): Promise<RpcClient> {
+async function connectTo(address: Address, authkey: Buffer): Promise<RpcClient<ManagerMethod>> {
   const link = Link.connect(address);
   await new Promise<void>((resolve, reject) => {
     link.socket.once('connect', resolve);
@@ -338,14 +346,14 @@ async function connectTo(address: Address, authkey: Buffer): Promise<RpcClient> 
     throw error;
   }
   link.unref();
-  return new RpcClient(() => link, 'managed object');
+  return new RpcClient<ManagerMethod>(() => link, 'managed object');
 }
 
 function clientKey(address: Address, authkey: Buffer): string {
   return `${describeAddress(address)}\0${authkey.toString('hex')}`;
 }
 
-function client(address: Address, authkey: Buffer): Promise<RpcClient> {
+function client(address: Address, authkey: Buffer): Promise<RpcClient<ManagerMethod>> {
   const key = clientKey(address, authkey);
   let c = clients.get(key);
   if (!c) {

@@ -1,11 +1,12 @@
 // Value and Array: numbers in memory that every process of the program sees, as Python's
-// multiprocessing.Value and Array. The memory is a file in /dev/shm (see shared-memory.ts):
-// reading or writing an element is one system call, about a microsecond, and always sees the
-// latest write of any process. `counter.value += 1` is a read and a write: hold getLock() around
-// it when several processes update the same value.
+// multiprocessing.Value and Array. The memory is a file in /dev/shm mapped into every process
+// (see shared-memory.ts): reading or writing an element is a load or a store (a system call of a
+// microsecond or two where the native addon is not built), and always sees the latest write of
+// any process. `counter.value += 1` is a read and a write: hold getLock() around it when several
+// processes update the same value.
 import { inspect } from 'node:util';
 import { ValueError } from './base/errors';
-import { REDUCE, registerKind, type Reduced } from './values/reduction';
+import { REDUCE, Rebuild, registerKind, type Reduced } from './values/reduction';
 import { SharedMemory } from './channel/shared-memory';
 import { RLock, Lock } from './sync/synchronize';
 
@@ -90,29 +91,28 @@ function lockFrom(option: SharedOptions['lock']): Lock | RLock | null {
   throw new TypeError("lock must be true, false, a Lock or an RLock");
 }
 
+/** What a Value or an Array sent to another process carries. */
 interface SharedRef { path: string; typecode: string; length: number; lock: Lock | RLock | null }
 
 /** The shared memory behind a Value or an Array: `length` elements of one type code. */
 class Cells {
   readonly codec: Codec;
-  readonly memory: SharedMemory;
-  readonly ref: SharedRef;
   readonly #scratch: Buffer;
 
-  /** New cells, or (while `adopting` is set) the cells of a Value or Array received from another process. */
-  constructor(typecode: string, length: number, lock: SharedOptions['lock'], stem: string) {
+  private constructor(readonly ref: SharedRef, readonly memory: SharedMemory) {
+    this.codec = CODECS[ref.typecode];
+    this.#scratch = Buffer.alloc(this.codec.size);
+  }
+
+  static create(typecode: string, length: number, lock: SharedOptions['lock'], stem: string): Cells {
     const { code, codec } = codecFor(typecode);
-    this.codec = codec;
-    this.#scratch = Buffer.alloc(codec.size);
-    const shared = adopting;
-    adopting = undefined;
-    if (shared) {
-      this.ref = shared;
-      this.memory = SharedMemory.open(shared.path);
-    } else {
-      this.memory = SharedMemory.create(stem, Math.max(1, length * codec.size));
-      this.ref = { path: this.memory.path, typecode: code, length, lock: lockFrom(lock) };
-    }
+    const memory = SharedMemory.create(stem, Math.max(1, length * codec.size));
+    return new this({ path: memory.path, typecode: code, length, lock: lockFrom(lock) }, memory);
+  }
+
+  /** The cells of a Value or Array received from another process. */
+  static attach(ref: SharedRef): Cells {
+    return new this(ref, SharedMemory.open(ref.path));
   }
 
   get(i: number): Scalar {
@@ -125,7 +125,7 @@ class Cells {
     this.memory.write(this.#scratch, i * this.codec.size);
   }
 
-  /** Reads every element with one system call. */
+  /** Reads every element at once. */
   getAll(): Scalar[] {
     const size = this.codec.size;
     const all = Buffer.alloc(this.ref.length * size);
@@ -133,7 +133,7 @@ class Cells {
     return Array.from({ length: this.ref.length }, (_, i) => this.codec.read(all, i * size));
   }
 
-  /** Writes every element with one system call. */
+  /** Writes every element at once. */
   setAll(values: Scalar[]): void {
     const size = this.codec.size;
     const all = Buffer.alloc(values.length * size);
@@ -150,10 +150,16 @@ class Cells {
 export class Value<T extends Scalar = number> {
   readonly #cells: Cells;
 
-  constructor(typecode: string, init?: NoInfer<T>, options: SharedOptions = {}) {
-    const adopted = adopting !== undefined;
-    this.#cells = new Cells(typecode, 1, options.lock, 'value');
-    if (!adopted) this.value = (init ?? this.#cells.codec.zero) as T;
+  constructor(typecode: string, init?: NoInfer<T>, options?: SharedOptions);
+  /** @internal */
+  constructor(rebuild: Rebuild<SharedRef>);
+  constructor(typecode: string | Rebuild<SharedRef>, init?: NoInfer<T>, options: SharedOptions = {}) {
+    if (typecode instanceof Rebuild) {
+      this.#cells = Cells.attach(typecode.state);
+      return;
+    }
+    this.#cells = Cells.create(typecode, 1, options.lock, 'value');
+    this.value = (init ?? this.#cells.codec.zero) as T;
   }
 
   get value(): T {
@@ -191,13 +197,19 @@ export class SharedArray<T extends Scalar = number> {
   readonly #cells: Cells;
   [index: number]: T;
 
-  constructor(typecode: string, sizeOrInit: number | Iterable<NoInfer<T>>, options: SharedOptions = {}) {
-    const adopted = adopting !== undefined;
-    const init = typeof sizeOrInit === 'number' ? null : [...sizeOrInit];
-    const length = init ? init.length : sizeOrInit as number;
-    if (!adopted && (!Number.isInteger(length) || length < 0)) throw new ValueError(`array size must be a non-negative integer, not ${inspect(sizeOrInit)}`);
-    this.#cells = new Cells(typecode, length, options.lock, 'array');
-    if (init && !adopted) this.setAll(init);
+  constructor(typecode: string, sizeOrInit: number | Iterable<NoInfer<T>>, options?: SharedOptions);
+  /** @internal */
+  constructor(rebuild: Rebuild<SharedRef>);
+  constructor(typecode: string | Rebuild<SharedRef>, sizeOrInit?: number | Iterable<NoInfer<T>>, options: SharedOptions = {}) {
+    if (typecode instanceof Rebuild) {
+      this.#cells = Cells.attach(typecode.state);
+    } else {
+      const init = typeof sizeOrInit === 'number' ? null : [...sizeOrInit!];
+      const length = init ? init.length : sizeOrInit as number;
+      if (!Number.isInteger(length) || length < 0) throw new ValueError(`array size must be a non-negative integer, not ${inspect(sizeOrInit)}`);
+      this.#cells = Cells.create(typecode, length, options.lock, 'array');
+      if (init) this.setAll(init);
+    }
     // Indexing (`arr[i]`) goes through the shared memory.
     return new Proxy(this, {
       // Accessors and methods run on the target itself, whose private fields the proxy lacks.
@@ -239,12 +251,12 @@ export class SharedArray<T extends Scalar = number> {
     this.#cells.set(this.#check(index), value);
   }
 
-  /** Reads every element with one system call. */
+  /** Reads every element at once. */
   toArray(): T[] {
     return this.#cells.getAll() as T[];
   }
 
-  /** Writes every element with one system call. */
+  /** Writes every element at once. */
   setAll(values: Iterable<T>): void {
     const list = [...values];
     if (list.length !== this.length) throw new ValueError(`expected ${this.length} values, got ${list.length}`);
@@ -272,16 +284,8 @@ export class SharedArray<T extends Scalar = number> {
   }
 }
 
-let adopting: SharedRef | undefined;
-
-registerKind('Value', (state) => {
-  adopting = state as SharedRef;
-  return new Value(adopting.typecode);
-});
-registerKind('Array', (state) => {
-  adopting = state as SharedRef;
-  return new SharedArray(adopting.typecode, adopting.length);
-});
+registerKind<SharedRef>('Value', (ref) => new Value(new Rebuild(ref)));
+registerKind<SharedRef>('Array', (ref) => new SharedArray(new Rebuild(ref)));
 
 /** Python's RawValue: a Value with no lock. */
 export function RawValue<T extends Scalar = number>(typecode: string, init?: T): Value<T> {

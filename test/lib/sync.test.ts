@@ -40,6 +40,21 @@ describe('locks', () => {
     await p.join();
   });
 
+  test('an acquire with a timeout past setTimeout\'s limit (1e7 s) waits until the lock is released', async () => {
+    const lock = new Lock();
+    await lock.acquire();
+    const out = new Queue<string>();
+    const p = startProcess(sync.acquireLong, lock, 1e7, out);
+    assert.equal(await out.get(), 'waiting');
+    const started = Date.now();
+    await assert.rejects(out.get({ timeout: 0.3 }));
+    lock.release();
+    assert.equal(await out.get({ timeout: 10 }), 'acquired true');
+    assert.equal(Date.now() - started >= 290, true);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
   test('a Lock whose holder is killed is released (Python would leave it locked forever)', async () => {
     const lock = new Lock();
     const held = new Event();
@@ -69,16 +84,15 @@ describe('locks', () => {
   test('Semaphore limits concurrency across processes; BoundedSemaphore refuses extra releases', async () => {
     const sem = new Semaphore(2);
     assert.equal(sem.getValue(), 2);
-    const active = new Queue<number>();
-    const ps = [0, 1, 2, 3, 4].map(() => startProcess(sync.countUnder, sem, active, null));
-    let now = 0;
-    let peak = 0;
-    for (let i = 0; i < 10; i++) {
-      now += await active.get();
-      peak = Math.max(peak, now);
-    }
+    const holders = new Value('i', 0);
+    const seen = new Queue<number>();
+    const ps = [0, 1, 2, 3].map(() => startProcess(sync.countUnder, sem, holders, seen));
+    const counts: number[] = [];
+    for (let i = 0; i < ps.length; i++) counts.push(await seen.get());
     for (const p of ps) await p.join();
-    assert.equal(peak, 2);
+    // Two holders always overlap; a third let in would have counted 3.
+    assert.equal(Math.max(...counts), 2);
+    assert.equal(holders.value, 0);
     const b = new BoundedSemaphore(1);
     await b.acquire();
     b.release();
@@ -99,6 +113,19 @@ describe('Event, Condition, Barrier', () => {
     for (const p of ps) await p.join();
     event.clear();
     assert.equal(event.isSet(), false);
+  });
+
+  test('Event.wait(Infinity) and wait(1e7) in a child return true when set, not early', async () => {
+    const event = new Event();
+    const out = new Queue<string>();
+    const ps = [Infinity, 1e7].map((timeout) => startProcess(sync.waitEventLong, event, timeout, out));
+    assert.deepEqual([await out.get(), await out.get()], ['waiting', 'waiting']);
+    const here = event.wait(Infinity);
+    await assert.rejects(out.get({ timeout: 0.3 }));
+    event.set();
+    assert.deepEqual([await out.get({ timeout: 10 }), await out.get({ timeout: 10 })], ['woke true', 'woke true']);
+    assert.equal(await here, true);
+    for (const p of ps) await p.join();
   });
 
   test('Condition: wait releases the lock, notify wakes one, notifyAll wakes all', async () => {

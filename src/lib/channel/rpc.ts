@@ -1,9 +1,32 @@
-// Calls on an object that lives in another process (its owner): locks, events, barriers and,
-// later, manager proxies. The owner runs the calls in order, one link per calling process.
+// Calls on an object that lives in another process (its owner): locks, events, barriers and
+// manager proxies. The owner runs the calls in order, one link per calling process.
 import { hold, release } from '../base/keepalive';
 import { type Link, reach, serve } from './link';
 import { decode, encode } from '../values/reduction';
 import { describeError, reviveError, type RemoteError } from '../values/remote-error';
+
+/**
+ * What a message is, its first item. Each is a flat tuple of numbers, strings and booleans
+ * when the arguments are, which encode() writes by hand: a lock's acquire is one such message
+ * each way.
+ */
+const enum RpcOp {
+  /** Caller → owner, first on a link: the caller's pid (which process holds an RLock). */
+  Hello,
+  /** Caller → owner: a call, answered by a Result or a Failure with the same number. */
+  Call,
+  /** Owner → caller: what a call returned. */
+  Result,
+  /** Owner → caller: what a call threw. */
+  Failure,
+}
+
+type Request<M extends string> = [op: RpcOp.Hello, pid: number] | [op: RpcOp.Call, seq: number, method: M, ...args: unknown[]];
+type Answer = [op: RpcOp.Result, seq: number, value: unknown] | [op: RpcOp.Failure, seq: number, error: RemoteError];
+
+function send<M extends string>(link: Link, message: Request<M> | Answer): void {
+  link.send(encode(message));
+}
 
 /** A call's error without its stack: the caller's own stack says where it was made. */
 function brief(error: unknown): RemoteError {
@@ -17,44 +40,44 @@ export interface Caller {
   link?: Link;
 }
 
-export interface RpcTarget {
-  call(caller: Caller, method: string, args: unknown[]): unknown;
+/** An object served to other processes; `M` names the methods it answers. */
+export interface RpcTarget<M extends string = string> {
+  call(caller: Caller, method: M, args: unknown[]): unknown;
   /** A calling process went away (closed, exited or was killed). */
   gone?(caller: Caller): void;
 }
 
 /** Serves `target` to other processes; returns the address to reach it. */
-export function serveRpc(id: string, target: RpcTarget): string {
+export function serveRpc<M extends string>(id: string, target: RpcTarget<M>): string {
   return serve(id, (link) => attachRpc(link, target));
 }
 
 /** Answers the calls that arrive on `link` by running them on `target`, in order. */
-export function attachRpc(link: Link, target: RpcTarget): void {
-  {
-    const caller: Caller = { pid: 0, link };
-    link.handle((body) => {
-      const [seq, method, args] = decode(body) as [number, string, unknown[]];
-      if (method === '__hello__') {
-        caller.pid = args[0] as number;
-        return;
-      }
-      let result: unknown;
-      try {
-        result = target.call(caller, method, args);
-      } catch (error) {
-        if (seq) link.send(encode([seq, false, brief(error)]));
-        return;
-      }
-      if (!seq) return;
-      Promise.resolve(result).then(
-        (value) => link.send(encode([seq, true, value])),
-        (error: unknown) => link.send(encode([seq, false, brief(error)])),
-      );
-    }, () => target.gone?.(caller));
-  }
+export function attachRpc<M extends string>(link: Link, target: RpcTarget<M>): void {
+  const caller: Caller = { pid: 0, link };
+  link.handle((body) => {
+    const message = decode(body) as Request<M>;
+    if (message[0] === RpcOp.Hello) {
+      caller.pid = message[1];
+      return;
+    }
+    const [, seq, method, ...args] = message;
+    let result: unknown;
+    try {
+      result = target.call(caller, method, args);
+    } catch (error) {
+      send(link, [RpcOp.Failure, seq, brief(error)]);
+      return;
+    }
+    Promise.resolve(result).then(
+      (value) => send(link, [RpcOp.Result, seq, value]),
+      (error: unknown) => send(link, [RpcOp.Failure, seq, brief(error)]),
+    );
+  }, () => target.gone?.(caller));
 }
 
-export class RpcClient {
+/** Calls the methods `M` of an object in another process. */
+export class RpcClient<M extends string = string> {
   private link: Link | undefined;
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -63,7 +86,7 @@ export class RpcClient {
   /** `open` makes the link: to an object's owner by address and id, or an authenticated manager link. */
   constructor(private readonly open: () => Link, private readonly what: string) {}
 
-  static to(address: string, id: string, what: string): RpcClient {
+  static to<M extends string>(address: string, id: string, what: string): RpcClient<M> {
     return new this(() => reach(address, id), what);
   }
 
@@ -72,14 +95,14 @@ export class RpcClient {
     if (!this.link) {
       const link = this.open();
       link.unref();
-      link.send(encode([0, '__hello__', [process.pid]]));
+      send(link, [RpcOp.Hello, process.pid]);
       link.handle((body) => {
-        const [seq, ok, value] = decode(body) as [number, boolean, unknown];
+        const [op, seq, value] = decode(body) as Answer;
         const w = this.waiting.get(seq);
         if (!w) return;
         this.waiting.delete(seq);
         release();
-        if (ok) w.resolve(value);
+        if (op === RpcOp.Result) w.resolve(value);
         else w.reject(reviveError(value as RemoteError));
       }, () => {
         this.link = undefined;
@@ -95,13 +118,13 @@ export class RpcClient {
     return this.link;
   }
 
-  call(method: string, ...args: unknown[]): Promise<unknown> {
+  call(method: M, ...args: unknown[]): Promise<unknown> {
     try {
       const link = this.connection();
       const seq = ++this.seq;
       hold();
       const p = new Promise<unknown>((resolve, reject) => this.waiting.set(seq, { resolve, reject }));
-      link.send(encode([seq, method, args]));
+      send(link, [RpcOp.Call, seq, method, ...args]);
       return p;
     } catch (error) {
       return Promise.reject(error);
@@ -111,10 +134,5 @@ export class RpcClient {
   /** Ends the connection; calls still waiting fail. */
   close(): void {
     this.link?.close();
-  }
-
-  /** A call whose result nobody waits for. */
-  notify(method: string, ...args: unknown[]): void {
-    this.connection().send(encode([0, method, args]));
   }
 }

@@ -29,11 +29,6 @@ function loadMapper(): Map | null {
   return mapper;
 }
 
-/** Whether this process maps shared memory (true) or reads and writes it with system calls. */
-export function sharedMemoryMapped(): boolean {
-  return loadMapper() !== null;
-}
-
 export class SharedMemory {
   private readonly fd: number;
   private readonly scratch = Buffer.alloc(8);

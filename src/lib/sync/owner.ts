@@ -3,6 +3,7 @@
 // A caller that goes away (closed, exited, killed) is dropped from every wait, and a lock it
 // held is released: Python leaves it locked and every other process waits forever.
 import { AssertionError, ValueError } from '../base/errors';
+import { wait, type Waiter } from '../base/waiters';
 import type { Caller, RpcTarget } from '../channel/rpc';
 import type { SharedMemory } from '../channel/shared-memory';
 
@@ -10,39 +11,38 @@ export class BrokenBarrierError extends Error {
   override name = 'BrokenBarrierError';
 }
 
-interface Waiter<T> { caller: Caller; resolve: (value: T) => void; timer?: NodeJS.Timeout }
+interface CallerWaiter<T> extends Waiter<T> { caller: Caller }
 
-/** Queues `caller` until woken or `timeoutMs` passes (then resolves with `onTimeout`). */
-function enqueue<T>(list: Array<Waiter<T>>, caller: Caller, timeoutMs: number | undefined, onTimeout: T): Promise<T> {
-  return new Promise((resolve) => {
-    const waiter: Waiter<T> = { caller, resolve: (v) => { clearTimeout(waiter.timer); resolve(v); } };
-    if (timeoutMs !== undefined) {
-      waiter.timer = setTimeout(() => {
-        list.splice(list.indexOf(waiter), 1);
-        resolve(onTimeout);
-      }, timeoutMs);
-    }
-    list.push(waiter);
-  });
+/** Queues `caller` until woken or `timeoutMs` passes (then settles with `onTimeout()`). */
+function enqueue<T>(list: Array<CallerWaiter<T>>, caller: Caller, timeoutMs: number | undefined, onTimeout: () => T): Promise<T> {
+  const woken = wait<T>(list, timeoutMs, onTimeout);
+  list[list.length - 1].caller = caller;
+  return woken;
 }
 
-function dropCaller<T>(list: Array<Waiter<T>>, caller: Caller): void {
+function dropCaller<T>(list: Array<CallerWaiter<T>>, caller: Caller): void {
   for (let i = list.length - 1; i >= 0; i--) {
     if (list[i].caller === caller) {
-      clearTimeout(list[i].timer);
+      list[i].timer?.clear();
       list.splice(i, 1);
     }
   }
 }
 
-export abstract class Core implements RpcTarget {
+export type LockMethod = 'acquire' | 'release';
+export type RLockMethod = LockMethod | 'releaseAll';
+export type EventMethod = 'set' | 'clear' | 'wait';
+export type ConditionMethod = 'enroll' | 'wait' | 'notify';
+export type BarrierMethod = 'wait' | 'actionDone' | 'abort' | 'reset';
+
+export abstract class Core<M extends string = string> implements RpcTarget<M> {
   constructor(readonly ledger: SharedMemory) {}
-  abstract call(caller: Caller, method: string, args: unknown[]): unknown;
+  abstract call(caller: Caller, method: M, args: unknown[]): unknown;
   gone?(caller: Caller): void;
 }
 
-export class SemaphoreCore extends Core {
-  readonly waiters: Array<Waiter<boolean>> = [];
+export class SemaphoreCore extends Core<LockMethod> {
+  readonly waiters: Array<CallerWaiter<boolean>> = [];
   /** For locks: who holds it, so that a holder that dies does not leave it locked forever. */
   holder: Caller | undefined;
 
@@ -56,7 +56,7 @@ export class SemaphoreCore extends Core {
     this.ledger.setFloat64(0, value);
   }
 
-  call(caller: Caller, method: string, args: unknown[]): unknown {
+  call(caller: Caller, method: LockMethod, args: unknown[]): unknown {
     if (method === 'acquire') {
       const [block, timeoutMs] = args as [boolean, number | undefined];
       if (this.value > 0 && this.waiters.length === 0) {
@@ -65,7 +65,7 @@ export class SemaphoreCore extends Core {
         return true;
       }
       if (!block) return false;
-      return enqueue(this.waiters, caller, timeoutMs, false);
+      return enqueue(this.waiters, caller, timeoutMs, () => false);
     }
     if (method === 'release') {
       if (this.bound !== null && this.value >= this.bound) {
@@ -81,7 +81,7 @@ export class SemaphoreCore extends Core {
       }
       return undefined;
     }
-    throw new TypeError(`no method ${method}`);
+    throw new TypeError(`no method ${String(method)}`);
   }
 
   override gone(caller: Caller): void {
@@ -91,10 +91,10 @@ export class SemaphoreCore extends Core {
   }
 }
 
-export class RLockCore extends Core {
+export class RLockCore extends Core<RLockMethod> {
   owner: Caller | undefined;
   count = 0;
-  readonly waiters: Array<Waiter<boolean>> = [];
+  readonly waiters: Array<CallerWaiter<boolean>> = [];
 
   private publish(): void {
     this.ledger.setFloat64(0, this.count);
@@ -105,7 +105,7 @@ export class RLockCore extends Core {
     return !!a && a.pid === b.pid;
   }
 
-  call(caller: Caller, method: string, args: unknown[]): unknown {
+  call(caller: Caller, method: RLockMethod, args: unknown[]): unknown {
     switch (method) {
       case 'acquire': {
         const [block, timeoutMs, restore] = args as [boolean, number | undefined, number | undefined];
@@ -122,7 +122,7 @@ export class RLockCore extends Core {
           return true;
         }
         if (!block) return false;
-        return enqueue(this.waiters, caller, timeoutMs, false).then((ok) => {
+        return enqueue(this.waiters, caller, timeoutMs, () => false).then((ok) => {
           if (ok) this.count = count;
           this.publish();
           return ok;
@@ -138,10 +138,8 @@ export class RLockCore extends Core {
         this.publish();
         return released;
       }
-      case 'owned':
-        return this.same(this.owner, caller);
     }
-    throw new TypeError(`no method ${method}`);
+    throw new TypeError(`no method ${String(method)}`);
   }
 
   private handOn(): void {
@@ -163,11 +161,11 @@ export class RLockCore extends Core {
   }
 }
 
-export class EventCore extends Core {
+export class EventCore extends Core<EventMethod> {
   flag = false;
-  readonly waiters: Array<Waiter<boolean>> = [];
+  readonly waiters: Array<CallerWaiter<boolean>> = [];
 
-  call(caller: Caller, method: string, args: unknown[]): unknown {
+  call(caller: Caller, method: EventMethod, args: unknown[]): unknown {
     switch (method) {
       case 'set':
         this.flag = true;
@@ -179,9 +177,9 @@ export class EventCore extends Core {
         this.ledger.setFloat64(0, 0);
         return undefined;
       case 'wait':
-        return this.flag || enqueue(this.waiters, caller, args[0] as number | undefined, false);
+        return this.flag || enqueue(this.waiters, caller, args[0] as number | undefined, () => false);
     }
-    throw new TypeError(`no method ${method}`);
+    throw new TypeError(`no method ${String(method)}`);
   }
 
   override gone(caller: Caller): void {
@@ -189,12 +187,24 @@ export class EventCore extends Core {
   }
 }
 
-export class ConditionCore extends Core {
-  private nextTicket = 1;
-  /** Enrolled waiters, in order; `wake` is set once the waiter asks to wait. */
-  private readonly enrolled: Array<{ ticket: number; caller: Caller; notified: boolean; wake?: (ok: boolean) => void; timer?: NodeJS.Timeout }> = [];
+interface Enrolled {
+  ticket: number;
+  caller: Caller;
+  notified: boolean;
+  /** Set once the waiter asks to wait. */
+  waiter?: Waiter<boolean>;
+}
 
-  call(caller: Caller, method: string, args: unknown[]): unknown {
+export class ConditionCore extends Core<ConditionMethod> {
+  private nextTicket = 1;
+  /** Enrolled waiters, in order. */
+  private readonly enrolled: Enrolled[] = [];
+
+  private unenroll(entry: Enrolled): void {
+    this.enrolled.splice(this.enrolled.indexOf(entry), 1);
+  }
+
+  call(caller: Caller, method: ConditionMethod, args: unknown[]): unknown {
     switch (method) {
       case 'enroll': {
         const ticket = this.nextTicket++;
@@ -206,18 +216,17 @@ export class ConditionCore extends Core {
         const entry = this.enrolled.find((e) => e.ticket === ticket);
         if (!entry) return true;
         if (entry.notified) {
-          this.enrolled.splice(this.enrolled.indexOf(entry), 1);
+          this.unenroll(entry);
           return true;
         }
-        return new Promise<boolean>((resolve) => {
-          entry.wake = (ok) => { clearTimeout(entry.timer); resolve(ok); };
-          if (timeoutMs !== undefined) {
-            entry.timer = setTimeout(() => {
-              this.enrolled.splice(this.enrolled.indexOf(entry), 1);
-              resolve(false);
-            }, timeoutMs);
-          }
+        // A list of its own: a notify finds the waiter through its entry, in enrolment order.
+        const mine: Array<Waiter<boolean>> = [];
+        const woken = wait(mine, timeoutMs, () => {
+          this.unenroll(entry);
+          return false;
         });
+        entry.waiter = mine[0];
+        return woken;
       }
       case 'notify': {
         let n = args[0] as number;
@@ -225,29 +234,29 @@ export class ConditionCore extends Core {
           if (n-- <= 0) break;
           if (entry.notified) { n++; continue; }
           entry.notified = true;
-          if (entry.wake) {
-            this.enrolled.splice(this.enrolled.indexOf(entry), 1);
-            entry.wake(true);
+          if (entry.waiter) {
+            this.unenroll(entry);
+            entry.waiter.resolve(true);
           }
         }
         return undefined;
       }
     }
-    throw new TypeError(`no method ${method}`);
+    throw new TypeError(`no method ${String(method)}`);
   }
 
   override gone(caller: Caller): void {
-    for (let i = this.enrolled.length - 1; i >= 0; i--) {
-      if (this.enrolled[i].caller === caller) {
-        clearTimeout(this.enrolled[i].timer);
-        this.enrolled.splice(i, 1);
-      }
+    for (const entry of this.enrolled.filter((e) => e.caller === caller)) {
+      entry.waiter?.timer?.clear();
+      this.unenroll(entry);
     }
   }
 }
 
-export class BarrierCore extends Core {
-  private waiting: Array<{ caller: Caller; resolve: (r: { index: number; runAction: boolean } | null) => void; timer?: NodeJS.Timeout }> = [];
+type Arrival = { index: number; runAction: boolean } | null;
+
+export class BarrierCore extends Core<BarrierMethod> {
+  private readonly waiting: Array<CallerWaiter<Arrival>> = [];
   private broken = false;
   /** Set while the last arrival runs the action; the others are released when it reports back. */
   private releasing = false;
@@ -265,10 +274,7 @@ export class BarrierCore extends Core {
   private breakAll(): void {
     this.broken = true;
     this.releasing = false;
-    for (const w of this.waiting.splice(0)) {
-      clearTimeout(w.timer);
-      w.resolve(null);
-    }
+    for (const w of this.waiting.splice(0)) w.resolve(null);
     this.publish();
   }
 
@@ -276,13 +282,10 @@ export class BarrierCore extends Core {
     this.releasing = false;
     const all = this.waiting.splice(0);
     this.publish();
-    all.forEach((w, i) => {
-      clearTimeout(w.timer);
-      w.resolve({ index: i, runAction: false });
-    });
+    all.forEach((w, i) => w.resolve({ index: i, runAction: false }));
   }
 
-  call(caller: Caller, method: string, args: unknown[]): unknown {
+  call(caller: Caller, method: BarrierMethod, args: unknown[]): unknown {
     switch (method) {
       case 'wait': {
         if (this.broken) return null;
@@ -296,12 +299,13 @@ export class BarrierCore extends Core {
           this.releaseAll();
           return { index, runAction: false };
         }
-        return new Promise((resolve) => {
-          const entry: (typeof this.waiting)[number] = { caller, resolve };
-          if (timeoutMs !== undefined) entry.timer = setTimeout(() => this.breakAll(), timeoutMs);
-          this.waiting.push(entry);
-          this.publish();
-        }).then((r) => r && { index, runAction: false });
+        // One party's timeout breaks the barrier for all, as in Python.
+        const arrived = enqueue(this.waiting, caller, timeoutMs, () => {
+          this.breakAll();
+          return null;
+        });
+        this.publish();
+        return arrived.then((r) => r && { index, runAction: false });
       }
       case 'actionDone':
         if (this.releasing) this.releaseAll();
@@ -315,7 +319,7 @@ export class BarrierCore extends Core {
         this.publish();
         return undefined;
     }
-    throw new TypeError(`no method ${method}`);
+    throw new TypeError(`no method ${String(method)}`);
   }
 
   override gone(caller: Caller): void {

@@ -8,11 +8,14 @@
 import { inspect } from 'node:util';
 import { AssertionError, ValueError } from '../base/errors';
 import { newId } from '../channel/link';
-import { REDUCE, registerKind, type Reduced } from '../values/reduction';
+import { REDUCE, Rebuild, registerKind, type Reduced } from '../values/reduction';
 import { RpcClient, serveRpc, type Caller } from '../channel/rpc';
 import { SharedMemory } from '../channel/shared-memory';
 import { toMs } from '../base/timeout';
-import { BarrierCore, BrokenBarrierError, ConditionCore, EventCore, RLockCore, SemaphoreCore, type Core } from './owner';
+import {
+  BarrierCore, BrokenBarrierError, ConditionCore, EventCore, RLockCore, SemaphoreCore,
+  type BarrierMethod, type ConditionMethod, type Core, type EventMethod, type LockMethod, type RLockMethod,
+} from './owner';
 
 export { BrokenBarrierError };
 
@@ -24,38 +27,41 @@ function acquireArgs(blockOrOptions: boolean | AcquireOptions | undefined, timeo
   return { block, timeoutMs: block ? toMs(o.timeout) : 0 };
 }
 
+/** What a primitive sent to another process carries: how to reach its owner. */
 interface SyncRef { kind: string; id: string; address: string; ledger: string; args: unknown[] }
 
-const known = new Map<string, Primitive>();
-let adopting: SyncRef | undefined;
+/** What a primitive made in this process is: its kind, what it is sent with, and its core. */
+interface Making<M extends string> { kind: string; args: unknown[]; core: (ledger: SharedMemory) => Core<M> }
+
+/** Every primitive in this process, so that one sent back to it is the same object again. */
+const known = new Map<string, Primitive<string>>();
 /** The caller of a primitive used in its owning process. */
 const HERE: Caller = { pid: process.pid };
 
 /** The part every primitive shares: a core here, or a client of the core in its owner. */
-abstract class Primitive {
+abstract class Primitive<M extends string> {
   protected readonly ref: SyncRef;
-  protected readonly core: Core | undefined;
-  protected readonly client: RpcClient | undefined;
+  protected readonly core: Core<M> | undefined;
+  protected readonly client: RpcClient<M> | undefined;
   protected readonly ledger: SharedMemory;
 
-  protected constructor(kind: string, args: unknown[], makeCore: (ledger: SharedMemory) => Core) {
-    const shared = adopting;
-    adopting = undefined;
-    if (shared) {
-      this.ref = shared;
-      this.ledger = SharedMemory.open(shared.ledger);
-      this.client = RpcClient.to(shared.address, shared.id, kind);
+  protected constructor(from: Making<M> | Rebuild<SyncRef>) {
+    if (from instanceof Rebuild) {
+      const ref = from.state;
+      this.ref = ref;
+      this.ledger = SharedMemory.open(ref.ledger);
+      this.client = RpcClient.to(ref.address, ref.id, ref.kind);
     } else {
-      this.ledger = SharedMemory.create(kind.toLowerCase(), 16);
-      const id = newId(kind);
-      this.core = makeCore(this.ledger);
-      this.ref = { kind, id, address: serveRpc(id, this.core), ledger: this.ledger.path, args };
+      this.ledger = SharedMemory.create(from.kind.toLowerCase(), 16);
+      const id = newId(from.kind);
+      this.core = from.core(this.ledger);
+      this.ref = { kind: from.kind, id, address: serveRpc(id, this.core), ledger: this.ledger.path, args: from.args };
     }
     known.set(this.ref.id, this);
   }
 
   /** Runs `method` on the core: directly in the owner, over the socket elsewhere. */
-  protected invoke(method: string, ...args: unknown[]): Promise<unknown> {
+  protected invoke(method: M, ...args: unknown[]): Promise<unknown> {
     if (this.core) {
       try {
         return Promise.resolve(this.core.call(HERE, method, args));
@@ -67,7 +73,7 @@ abstract class Primitive {
   }
 
   /** Like invoke, for calls whose errors must surface at once in the owner (release). */
-  protected invokeSync(method: string, ...args: unknown[]): void {
+  protected invokeSync(method: M, ...args: unknown[]): void {
     if (this.core) {
       this.core.call(HERE, method, args);
       return;
@@ -84,20 +90,10 @@ abstract class Primitive {
   }
 }
 
-function register<T extends Primitive>(kind: string, make: (args: unknown[]) => T): void {
-  registerKind(kind, (state) => {
-    const ref = state as SyncRef;
-    const existing = known.get(ref.id);
-    if (existing) return existing;
-    adopting = ref;
-    return make(ref.args);
-  });
-}
-
 /** A guard for `using`: releases what was acquired when the scope ends. */
 export interface Held extends Disposable, AsyncDisposable {}
 
-abstract class Acquirable extends Primitive {
+abstract class Acquirable<M extends string = LockMethod> extends Primitive<LockMethod | M> {
   /**
    * Acquires, waiting at most `timeout` seconds (or not at all with `block: false`). Resolves
    * with whether it was acquired, as Python's acquire() returns.
@@ -132,9 +128,21 @@ abstract class Acquirable extends Primitive {
 }
 
 export class Semaphore extends Acquirable {
-  constructor(value = 1) {
+  constructor(value?: number);
+  /** @internal */
+  constructor(rebuild: Rebuild<SyncRef>);
+  constructor(value: number | Rebuild<SyncRef> = 1) {
+    if (value instanceof Rebuild) {
+      super(value);
+      return;
+    }
     if (!Number.isInteger(value) || value < 0) throw new ValueError('semaphore initial value must be a non-negative integer');
-    super(new.target === BoundedSemaphore ? 'BoundedSemaphore' : 'Semaphore', [value], (ledger) => new SemaphoreCore(ledger, value, new.target === BoundedSemaphore ? value : null, false));
+    const bounded = new.target === BoundedSemaphore;
+    super({
+      kind: bounded ? 'BoundedSemaphore' : 'Semaphore',
+      args: [value],
+      core: (ledger) => new SemaphoreCore(ledger, value, bounded ? value : null, false),
+    });
   }
 
   release(): void {
@@ -149,8 +157,11 @@ export class Semaphore extends Acquirable {
 export class BoundedSemaphore extends Semaphore {}
 
 export class Lock extends Acquirable {
-  constructor() {
-    super('Lock', [], (ledger) => new SemaphoreCore(ledger, 1, 1, true));
+  constructor();
+  /** @internal */
+  constructor(rebuild: Rebuild<SyncRef>);
+  constructor(rebuild?: Rebuild<SyncRef>) {
+    super(rebuild ?? { kind: 'Lock', args: [], core: (ledger) => new SemaphoreCore(ledger, 1, 1, true) });
   }
 
   release(): void {
@@ -163,9 +174,12 @@ export class Lock extends Acquirable {
   }
 }
 
-export class RLock extends Acquirable {
-  constructor() {
-    super('RLock', [], (ledger) => new RLockCore(ledger));
+export class RLock extends Acquirable<RLockMethod> {
+  constructor();
+  /** @internal */
+  constructor(rebuild: Rebuild<SyncRef>);
+  constructor(rebuild?: Rebuild<SyncRef>) {
+    super(rebuild ?? { kind: 'RLock', args: [], core: (ledger) => new RLockCore(ledger) });
   }
 
   /** Only the process that holds it may release it (an AssertionError otherwise, as in Python). */
@@ -189,9 +203,12 @@ export class RLock extends Acquirable {
   }
 }
 
-export class Event extends Primitive {
-  constructor() {
-    super('Event', [], (ledger) => new EventCore(ledger));
+export class Event extends Primitive<EventMethod> {
+  constructor();
+  /** @internal */
+  constructor(rebuild: Rebuild<SyncRef>);
+  constructor(rebuild?: Rebuild<SyncRef>) {
+    super(rebuild ?? { kind: 'Event', args: [], core: (ledger) => new EventCore(ledger) });
   }
 
   isSet(): boolean {
@@ -212,14 +229,23 @@ export class Event extends Primitive {
   }
 }
 
-export class Condition extends Primitive {
+export class Condition extends Primitive<ConditionMethod> {
   readonly #lock: Lock | RLock;
 
   /** A condition over `lock` (a new RLock by default), as Python's Condition. */
-  constructor(lock?: Lock | RLock) {
-    const l = lock ?? (adopting ? (adopting.args[0] as RLock) : new RLock());
-    super('Condition', [l], (ledger) => new ConditionCore(ledger));
-    this.#lock = l;
+  constructor(lock?: Lock | RLock);
+  /** @internal */
+  constructor(rebuild: Rebuild<SyncRef>);
+  constructor(lockOrRebuild?: Lock | RLock | Rebuild<SyncRef>) {
+    if (lockOrRebuild instanceof Rebuild) {
+      super(lockOrRebuild);
+      // The lock travels in the state and was rebuilt before this Condition (reduction.ts).
+      this.#lock = lockOrRebuild.state.args[0] as Lock | RLock;
+      return;
+    }
+    const lock = lockOrRebuild ?? new RLock();
+    super({ kind: 'Condition', args: [lock], core: (ledger) => new ConditionCore(ledger) });
+    this.#lock = lock;
   }
 
   acquire(blockOrOptions?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
@@ -274,14 +300,23 @@ export class Condition extends Primitive {
   }
 }
 
-export class Barrier extends Primitive {
+export class Barrier extends Primitive<BarrierMethod> {
   readonly parties: number;
   readonly #action: (() => unknown) | null;
 
   /** `parties` processes meet at wait(); `action` runs in the last one to arrive, before all go on. */
-  constructor(parties: number, action: (() => unknown) | null = null, timeout: number | null = null) {
+  constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null);
+  /** @internal */
+  constructor(rebuild: Rebuild<SyncRef>);
+  constructor(partiesOrRebuild: number | Rebuild<SyncRef>, action: (() => unknown) | null = null, timeout: number | null = null) {
+    if (partiesOrRebuild instanceof Rebuild) {
+      super(partiesOrRebuild);
+      [this.parties, this.#action] = partiesOrRebuild.state.args as [number, (() => unknown) | null];
+      return;
+    }
+    const parties = partiesOrRebuild;
     if (!Number.isInteger(parties) || parties < 1) throw new ValueError('parties must be a positive integer');
-    super('Barrier', [parties, action, timeout], (ledger) => new BarrierCore(ledger, parties, toMs(timeout), !!action));
+    super({ kind: 'Barrier', args: [parties, action], core: (ledger) => new BarrierCore(ledger, parties, toMs(timeout), !!action) });
     this.parties = parties;
     this.#action = action;
   }
@@ -319,10 +354,9 @@ export class Barrier extends Primitive {
   }
 }
 
-register('Lock', () => new Lock());
-register('RLock', () => new RLock());
-register('Semaphore', (args) => new Semaphore(args[0] as number));
-register('BoundedSemaphore', (args) => new BoundedSemaphore(args[0] as number));
-register('Event', () => new Event());
-register('Condition', (args) => new Condition(args[0] as RLock));
-register('Barrier', (args) => new Barrier(args[0] as number, args[1] as () => unknown, null));
+const kinds: Record<string, new (rebuild: Rebuild<SyncRef>) => Primitive<string>> = {
+  Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
+};
+for (const [kind, Kind] of Object.entries(kinds)) {
+  registerKind<SyncRef>(kind, (ref) => known.get(ref.id) ?? new Kind(new Rebuild(ref)));
+}
