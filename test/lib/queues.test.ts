@@ -6,6 +6,7 @@ import {
   Empty, Full, JoinableQueue, MessageTooLarge, Process, Queue, SerializationError, SimpleQueue, ValueError,
 } from 'multiproc';
 import * as ipc from './fixtures/ipc.ts';
+import * as ends from './fixtures/queue-ends.ts';
 import { startProcess, tempFile, waitFor } from './helpers.ts';
 
 
@@ -268,6 +269,24 @@ describe('Queue between processes', () => {
     assert.deepEqual(squares.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i * i));
     worker.terminate();
     await worker.join();
+  });
+
+  test('in another process: getNowait, putNowait on a bounded queue, join, the kinds kept, and a queue sent back is the owner\'s own', async () => {
+    const s = new SimpleQueue<string>();
+    await s.put('held by the owner');
+    const bounded = new Queue<number>(1);
+    const j = new JoinableQueue<number>();
+    await j.put(1);
+    await j.put(2);
+    const out = new Queue<unknown>();
+    const p = startProcess(ends.withoutBlocking, s, bounded, j, out);
+    assert.deepEqual(await out.get({ timeout: 20 }), [true, true, 'held by the owner', 'Empty', 'Full', 'joined']);
+    assert.equal(await out.get({ timeout: 20 }), s);
+    assert.equal(await bounded.get(), 1);
+    assert.equal(bounded.empty(), true);
+    await j.join();
+    await p.join();
+    assert.equal(p.exitCode, 0);
   });
 });
 

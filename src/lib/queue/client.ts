@@ -8,8 +8,8 @@ import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, readItem, removeI
 import { settleWith, wait, type Waiter } from '../base/waiters';
 import { type Link, reach } from '../channel/link';
 import {
-  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, MAX_READ_AHEAD, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, ledgerDepth, op, type QueueRef,
+  L_UNFINISHED, MAX_READ_AHEAD, OP, TOO_MANY_TASKS_DONE, ToClient, ToOwner, ledgerDepth, op, waitToPut,
+  type Putter, type QueueEnd, type QueueRef,
 } from './protocol';
 import { SharedMemory } from '../channel/shared-memory';
 
@@ -18,18 +18,18 @@ const TAKEN_PROMPT_BYTES = 1024 * 1024;
 const TAKEN_PROMPT_ITEMS = 512;
 const TAKEN_DELAY_MS = 20;
 
-export class QueueClient {
+export class QueueClient implements QueueEnd {
   private link: Link | undefined;
   private slot = -1;
-  private ledgerFd: SharedMemory;
+  private readonly ledger: SharedMemory;
   private readonly buffer = new Fifo<QueuedItem>();
   /** The owner's directory, where big items wait in files (see item-files.ts). */
   private readonly dir: string;
   private readonly getters: Array<Waiter<Buffer>> = [];
-  private readonly nowaiters: Array<Waiter<Buffer | undefined>> = [];
-  private readonly putters: Array<Waiter<void> & { item: Buffer }> = [];
+  private readonly nowaiters: Array<Waiter<Buffer>> = [];
+  private readonly putters: Putter[] = [];
   private readonly joiners: Array<Waiter<void>> = [];
-  private readonly tryPutters: Array<Waiter<void> & { item?: Buffer }> = [];
+  private readonly tryPutters: Putter[] = [];
   private requested = 0;
   private readAhead = 0;
   private lastHandOut = 0;
@@ -46,16 +46,12 @@ export class QueueClient {
   private error: Error | undefined;
 
   constructor(readonly ref: QueueRef) {
-    this.ledgerFd = SharedMemory.open(ref.ledger);
+    this.ledger = SharedMemory.open(ref.ledger);
     this.dir = path.dirname(ref.ledger);
   }
 
-  get ledger(): SharedMemory {
-    return this.ledgerFd;
-  }
-
   depth(): number {
-    return ledgerDepth(this.ledgerFd);
+    return ledgerDepth(this.ledger);
   }
 
   private connection(): Link {
@@ -70,12 +66,11 @@ export class QueueClient {
   }
 
   private onFrame(body: Buffer): void {
-    const code = body[0] & ~FILE_FLAG;
-    switch (code) {
-      case SLOT:
+    switch ((body[0] & ~FILE_FLAG) as ToClient) {
+      case ToClient.Slot:
         this.slot = body.readUInt32LE(1);
         break;
-      case ITEM: {
+      case ToClient.Item: {
         this.requested--;
         const item = this.itemOf(body);
         const getter = this.getters.shift();
@@ -83,15 +78,15 @@ export class QueueClient {
         else this.buffer.push(item);
         break;
       }
-      case NOWAIT_ITEM: {
+      case ToClient.NowaitItem: {
         const getter = this.nowaiters.shift();
         if (getter) this.handTo(getter, this.itemOf(body));
         break;
       }
-      case EMPTY:
-        this.nowaiters.shift()?.resolve(undefined);
+      case ToClient.Empty:
+        this.nowaiters.shift()?.reject(new Empty());
         break;
-      case GRANT: {
+      case ToClient.Grant: {
         const n = body.readUInt32LE(1);
         this.creditsRequested = Math.max(0, this.creditsRequested - n);
         this.credits += n;
@@ -104,21 +99,21 @@ export class QueueClient {
         this.scheduleReturn();
         break;
       }
-      case JOINED:
+      case ToClient.Joined:
         this.joiners.shift()?.resolve();
         break;
-      case TRY_GRANT: {
+      case ToClient.TryGrant: {
         const putter = this.tryPutters.shift();
         if (!putter) break;
         if (body.readUInt32LE(1) === 1) {
-          this.sendPut(putter.item!);
+          this.sendPut(putter.item);
           putter.resolve();
         } else {
           putter.reject(new Full());
         }
         break;
       }
-      case ERROR:
+      case ToClient.Error:
         process.emitWarning(`multiproc: ${body.toString('utf8', 1)}`, 'ValueError');
         break;
     }
@@ -166,7 +161,7 @@ export class QueueClient {
 
   private count(item: QueuedItem): void {
     this.handed++;
-    this.ledgerFd.setFloat64(this.slot, this.handed);
+    this.ledger.setFloat64(this.slot, this.handed);
     this.lastHandOut = performance.now();
     this.takenUnsent++;
     this.takenBytes += item.length;
@@ -193,7 +188,7 @@ export class QueueClient {
     const n = this.takenUnsent;
     this.takenUnsent = 0;
     this.takenBytes = 0;
-    this.link?.send(op(TAKEN, n));
+    this.link?.send(op(ToOwner.Taken, n));
   }
 
   /** Sends a put: a big item as a file in the owner's directory (through the socket if there is no room there). */
@@ -204,11 +199,11 @@ export class QueueClient {
         file = writeItem(this.dir, this.ref.id, item);
       } catch { /* the socket carries it */ }
       if (file) {
-        this.send([OP(PUT | FILE_FLAG), file.encode()]);
+        this.send([OP(ToOwner.Put, true), file.encode()]);
         return;
       }
     }
-    this.send([OP(PUT), item]);
+    this.send([OP(ToOwner.Put), item]);
   }
 
   /** Sends a frame to the owner, after the hand-outs it has not heard of yet. */
@@ -227,7 +222,7 @@ export class QueueClient {
       this.requested += want;
       // At once: a caller draining what was read ahead runs in one chain of microtasks, and the
       // end-of-tick flush would send this only when the read-ahead is gone.
-      this.send(op(WANT, want), true);
+      this.send(op(ToOwner.Want, want), true);
     }
   }
 
@@ -259,21 +254,19 @@ export class QueueClient {
     } catch (error) {
       if (error instanceof Empty && this.getters.length === 0 && this.requested > this.buffer.length) {
         // Nobody waits here any more: let the owner give those items to others.
-        if (this.link) this.send(op(CANCEL, this.requested));
+        if (this.link) this.send(op(ToOwner.Cancel, this.requested));
       }
       throw error;
     }
   }
 
-  async getNowait(): Promise<Buffer> {
+  getNowait(): Buffer | Promise<Buffer> {
     const ready = this.buffer.shift();
     if (ready) return this.handOut(ready);
     this.connection();
-    const p = wait<Buffer | undefined>(this.nowaiters, undefined, () => new Empty(), { keepAlive: true });
-    this.send(OP(NOWAIT));
-    const item = await p;
-    if (!item) throw new Empty();
-    return item;
+    const p = wait(this.nowaiters, undefined, () => new Empty(), { keepAlive: true });
+    this.send(OP(ToOwner.Nowait));
+    return p;
   }
 
   put(item: Buffer, timeoutMs: number | undefined, block: boolean): Promise<void> | void {
@@ -290,19 +283,17 @@ export class QueueClient {
     }
     if (!block) {
       // Only the owner knows whether there is room: ask it for one place, and fail if there is none.
-        const p = wait(this.tryPutters, undefined, () => new Full(), { keepAlive: true });
-      this.tryPutters[this.tryPutters.length - 1].item = item;
-      this.send(op(TRY_CREDIT, 1));
+      const p = waitToPut(this.tryPutters, item, undefined);
+      this.send(op(ToOwner.TryCredit, 1));
       return p;
     }
-    const p = wait(this.putters as Array<Waiter<void>>, timeoutMs, () => new Full(), { keepAlive: true });
-    (this.putters[this.putters.length - 1] as { item?: Buffer }).item = item;
+    const p = waitToPut(this.putters, item, timeoutMs);
     const need = this.putters.length - this.creditsRequested;
     if (need > 0) {
       const ask = Math.max(need, this.creditBatch);
       this.creditBatch = Math.min(Math.max(1, Math.floor(this.ref.maxsize / 2)), this.creditBatch * 2);
       this.creditsRequested += ask;
-      this.send(op(CREDIT, ask));
+      this.send(op(ToOwner.Credit, ask));
     }
     return p;
   }
@@ -315,7 +306,7 @@ export class QueueClient {
       // Places unused when nobody waits to put go back, with what is still asked for, so that
       // this producer holds no room that others (or the owner's own puts) wait for.
       if ((this.credits > 0 || this.creditsRequested > 0) && this.putters.length === 0 && this.link) {
-        this.send(op(RETURN, this.credits));
+        this.send(op(ToOwner.Return, this.credits));
         this.credits = 0;
         this.creditsRequested = 0;
         this.creditBatch = Math.max(1, this.creditBatch >> 1);
@@ -323,19 +314,17 @@ export class QueueClient {
     }).unref();
   }
 
+  /** Refused here when the ledger counts no unfinished task; the owner, which alone knows exactly, refuses the rest. */
   taskDone(): void {
-    this.send(op(TASK_DONE, 1));
+    if (this.ledger.getFloat64(L_UNFINISHED) <= 0) throw new ValueError(TOO_MANY_TASKS_DONE);
+    this.send(op(ToOwner.TaskDone, 1));
   }
 
   join(): Promise<void> {
     this.connection();
     const p = wait(this.joiners, undefined, () => new Error('unreachable'), { keepAlive: true });
-    this.send(OP(JOIN));
+    this.send(OP(ToOwner.Join));
     return p;
-  }
-
-  blockedGetters(): number {
-    return this.getters.length;
   }
 
   close(): Promise<void> {

@@ -2,17 +2,18 @@
 // consumers within their read-ahead window, admits remote producers to a bounded queue with
 // credits, takes back what a departed consumer had not handed out, and publishes the depth.
 import path from 'node:path';
-import { settleWith, type Waiter } from '../base/waiters';
+import { Empty, Full, ValueError } from '../base/errors';
+import { settleWith, wait, type Waiter } from '../base/waiters';
 import { ItemFifo } from './item-fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, materialize, writeItem } from './item-files';
-import { type Link, serve } from '../channel/link';
+import { type Link, newId, serve } from '../channel/link';
 import { reportSoon } from '../reporter';
 import type { Report } from '../../wire/wire';
 import {
-  CANCEL, CREDIT, EMPTY, ERROR, GRANT, ITEM, JOIN, JOINED, L_FIRST_CONSUMER, L_ITEMS, L_SLOTS, L_UNFINISHED, NOWAIT, NOWAIT_ITEM, OP, PUT,
-  RETURN, SLOT, TAKEN, TASK_DONE, TRY_CREDIT, TRY_GRANT, WANT, op, type QueueRef,
+  L_FIRST_CONSUMER, L_ITEMS, L_SLOTS, L_UNFINISHED, OP, TOO_MANY_TASKS_DONE, ToClient, ToOwner, op, waitToPut,
+  type Putter, type QueueEnd, type QueueKind, type QueueRef,
 } from './protocol';
-import type { SharedMemory } from '../channel/shared-memory';
+import { SharedMemory } from '../channel/shared-memory';
 
 /** `sent` counts every item sent to it; `acked` those it said it handed out; `inflight` keeps the rest, to take back if it dies. */
 interface Consumer { slot: number; window: number; inflight: ItemFifo; sent: number; acked: number }
@@ -21,26 +22,31 @@ interface Consumer { slot: number; window: number; inflight: ItemFifo; sent: num
 const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 interface Producer { credits: number }
 
-export class QueueCore {
-  readonly items = new ItemFifo();
-  readonly localGetters: Array<Waiter<Buffer>> = [];
-  readonly localPutters: Array<Waiter<void> & { item: Buffer }> = [];
-  readonly consumers = new Map<Link, Consumer>();
-  readonly producers = new Map<Link, Producer>();
-  readonly creditWaiters: Array<{ link: Link; n: number }> = [];
-  readonly joinWaiters: Array<() => void> = [];
+export class QueueCore implements QueueEnd {
+  readonly ref: QueueRef;
+  private readonly ledger: SharedMemory;
+  private readonly items = new ItemFifo();
+  private readonly localGetters: Array<Waiter<Buffer>> = [];
+  private readonly localPutters: Putter[] = [];
+  private readonly consumers = new Map<Link, Consumer>();
+  private readonly producers = new Map<Link, Producer>();
+  private readonly creditWaiters: Array<{ link: Link; n: number }> = [];
+  /** Local join() calls, and remote ones (whose waiter answers Joined). */
+  private readonly joiners: Array<Waiter<void>> = [];
   private nextSlot = L_FIRST_CONSUMER;
-  unfinished = 0;
+  private unfinished = 0;
   private ledgerDirty = false;
   /** What this process last wrote at each ledger index it alone writes: an unchanged value is not written again. */
   private readonly published = new Map<number, number>();
 
   /** Where big items wait in files (see item-files.ts): beside the ledger. */
-  readonly dir: string;
+  private readonly dir: string;
 
-  constructor(readonly ref: QueueRef, readonly ledger: SharedMemory) {
-    ref.address = serve(ref.id, (link) => this.accept(link));
-    this.dir = path.dirname(ledger.path);
+  constructor(kind: QueueKind, maxsize: number) {
+    this.ledger = SharedMemory.create('queue', 8 * 8);
+    const id = newId(kind);
+    this.ref = { id, address: serve(id, (link) => this.accept(link)), ledger: this.ledger.path, maxsize, kind };
+    this.dir = path.dirname(this.ledger.path);
   }
 
   /** An item as a local getter receives it: read from its file if it waits in one. */
@@ -52,7 +58,10 @@ export class QueueCore {
     settleWith(getter, () => this.materialize(item));
   }
 
-  /** Writes a ledger entry (one system call) unless it already holds that value. */
+  /**
+   * Writes a ledger entry unless this process last wrote that value there: a store into the
+   * mapped ledger, or a system call where the native addon is not built.
+   */
   private publish(index: number, value: number): void {
     if (this.published.get(index) === value) return;
     this.published.set(index, value);
@@ -72,7 +81,7 @@ export class QueueCore {
   }
 
   /** Free places for a bounded queue (Infinity when unbounded). */
-  available(): number {
+  private available(): number {
     if (this.ref.maxsize <= 0) return Infinity;
     return this.ref.maxsize - this.items.count - this.inflightCount() - this.outstandingCredits();
   }
@@ -121,14 +130,14 @@ export class QueueCore {
     c.window--;
     c.sent++;
     c.inflight.pushBytes(bytes, start, end);
-    link.sendCoded(ITEM, bytes, start, end);
+    link.sendCoded(ToClient.Item, bytes, start, end);
   }
 
   /**
    * Sends an item to a consumer; the ledger counts it just before the frame goes out (see
    * publishLedger). A big one goes as a file, which the consumer reads when it hands it out.
    */
-  private sendTo(link: Link, c: Consumer, item: QueuedItem, code = ITEM): void {
+  private sendTo(link: Link, c: Consumer, item: QueuedItem, code: ToClient = ToClient.Item): void {
     if (!(item instanceof ItemFile) && item.length >= FILE_THRESHOLD) {
       try {
         item = writeItem(this.dir, this.ref.id, item);
@@ -136,7 +145,7 @@ export class QueueCore {
     }
     c.inflight.push(item);
     c.sent++;
-    link.send(item instanceof ItemFile ? [OP(code | FILE_FLAG), item.encode()] : [OP(code), item]);
+    link.send(item instanceof ItemFile ? [OP(code, true), item.encode()] : [OP(code), item]);
   }
 
   /**
@@ -149,8 +158,16 @@ export class QueueCore {
     for (const c of this.consumers.values()) this.publish(c.slot + 1, c.sent);
   }
 
+  put(item: Buffer, timeoutMs: number | undefined, block: boolean): Promise<void> | void {
+    if (this.available() > 0) return this.add(item);
+    if (!block) throw new Full();
+    const p = waitToPut(this.localPutters, item, timeoutMs);
+    this.changed();
+    return p;
+  }
+
   /** Adds an item and hands it to whoever waits: a local get, else a remote consumer with room. */
-  add(item: QueuedItem): void {
+  private add(item: QueuedItem): void {
     if (this.ref.kind === 'JoinableQueue') this.unfinished++;
     const getter = this.localGetters.shift();
     if (getter) {
@@ -190,8 +207,20 @@ export class QueueCore {
     return this.materialize(item);
   }
 
+  get(timeoutMs: number | undefined): Promise<Buffer> {
+    const p = wait(this.localGetters, timeoutMs, () => new Empty(), { keepAlive: true });
+    this.changed();
+    return p;
+  }
+
+  getNowait(): Buffer {
+    const item = this.take();
+    if (!item) throw new Empty();
+    return item;
+  }
+
   /** Room was made: admit waiting local putters and remote credit requests, in order. */
-  freed(): void {
+  private freed(): void {
     while (this.localPutters.length && this.available() > 0) {
       const putter = this.localPutters.shift()!;
       this.add(putter.item);
@@ -207,18 +236,31 @@ export class QueueCore {
       const n = Math.min(w.n, this.available());
       producer.credits += n;
       w.n -= n;
-      w.link.send(op(GRANT, n));
+      w.link.send(op(ToClient.Grant, n));
       if (w.n === 0) this.creditWaiters.shift();
     }
   }
 
-  taskDone(n: number): string | undefined {
-    if (n > this.unfinished) return 'task_done() called too many times';
-    this.unfinished -= n;
-    if (this.unfinished === 0) for (const wake of this.joinWaiters.splice(0)) wake();
-    this.changed();
-    return undefined;
+  taskDone(): void {
+    if (!this.finish(1)) throw new ValueError(TOO_MANY_TASKS_DONE);
   }
+
+  /** Marks `n` tasks done, unless that is more than are unfinished. */
+  private finish(n: number): boolean {
+    if (n > this.unfinished) return false;
+    this.unfinished -= n;
+    if (this.unfinished === 0) for (const joiner of this.joiners.splice(0)) joiner.resolve();
+    this.changed();
+    return true;
+  }
+
+  join(): Promise<void> | void {
+    if (this.unfinished === 0) return;
+    return wait(this.joiners, undefined, () => new Error('unreachable'), { keepAlive: true });
+  }
+
+  /** The queue stays for the other processes; the facade refuses this process's calls. */
+  close(): void {}
 
   private accept(link: Link): void {
     link.beforeFlush(() => this.publishLedger());
@@ -232,7 +274,7 @@ export class QueueCore {
    * with no Buffer made of it. False (the frame then takes the ordinary way) for anything else.
    */
   private relay(link: Link, chunk: Buffer, start: number, end: number): boolean {
-    if (chunk[start] !== PUT || end - start > FILE_THRESHOLD || this.localGetters.length) return false;
+    if (chunk[start] !== ToOwner.Put || end - start > FILE_THRESHOLD || this.localGetters.length) return false;
     this.creditUsed(link);
     if (this.ref.kind === 'JoinableQueue') this.unfinished++;
     const ready = this.items.count === 0 ? this.readyConsumer() : undefined;
@@ -260,32 +302,32 @@ export class QueueCore {
       this.publish(c.slot + 1, 0);
       this.publish(L_SLOTS, (this.nextSlot - L_FIRST_CONSUMER) / 2);
       this.consumers.set(link, c);
-      link.send(op(SLOT, c.slot));
+      link.send(op(ToClient.Slot, c.slot));
     }
     return c;
   }
 
   private onFrame(link: Link, body: Buffer): void {
     switch (body[0]) {
-      case PUT:
-      case PUT | FILE_FLAG: {
+      case ToOwner.Put:
+      case ToOwner.Put | FILE_FLAG: {
         this.creditUsed(link);
-        this.add(body[0] === PUT ? body.subarray(1) : ItemFile.decode(body.subarray(1)));
+        this.add(body[0] === ToOwner.Put ? body.subarray(1) : ItemFile.decode(body.subarray(1)));
         break;
       }
-      case WANT: {
+      case ToOwner.Want: {
         const c = this.consumer(link);
         c.window += body.readUInt32LE(1);
         this.feed(link, c);
         this.changed();
         break;
       }
-      case CANCEL: {
+      case ToOwner.Cancel: {
         const c = this.consumer(link);
         c.window = Math.max(0, c.window - body.readUInt32LE(1));
         break;
       }
-      case TAKEN: {
+      case ToOwner.Taken: {
         const c = this.consumer(link);
         const n = body.readUInt32LE(1);
         c.inflight.drop(n);
@@ -295,32 +337,32 @@ export class QueueCore {
         this.changed();
         break;
       }
-      case NOWAIT: {
+      case ToOwner.Nowait: {
         const c = this.consumer(link);
         const item = this.items.shift();
         if (item) {
-          this.sendTo(link, c, item, NOWAIT_ITEM);
+          this.sendTo(link, c, item, ToClient.NowaitItem);
           this.changed();
         } else {
-          link.send(OP(EMPTY));
+          link.send(OP(ToClient.Empty));
         }
         break;
       }
-      case TRY_CREDIT: {
+      case ToOwner.TryCredit: {
         const producer = this.producers.get(link) ?? { credits: 0 };
         this.producers.set(link, producer);
         const granted = this.creditWaiters.length === 0 && this.available() > 0 ? 1 : 0;
         producer.credits += granted;
-        link.send(op(TRY_GRANT, granted));
+        link.send(op(ToClient.TryGrant, granted));
         break;
       }
-      case CREDIT: {
+      case ToOwner.Credit: {
         if (!this.producers.has(link)) this.producers.set(link, { credits: 0 });
         this.creditWaiters.push({ link, n: body.readUInt32LE(1) });
         this.freed();
         break;
       }
-      case RETURN: {
+      case ToOwner.Return: {
         // Unused places come back, and what the producer still asked for is no longer wanted.
         const producer = this.producers.get(link);
         if (producer) producer.credits = Math.max(0, producer.credits - body.readUInt32LE(1));
@@ -328,14 +370,13 @@ export class QueueCore {
         this.freed();
         break;
       }
-      case TASK_DONE: {
-        const error = this.taskDone(body.readUInt32LE(1));
-        if (error) link.send([OP(ERROR), Buffer.from(error)]);
+      case ToOwner.TaskDone: {
+        if (!this.finish(body.readUInt32LE(1))) link.send([OP(ToClient.Error), Buffer.from(TOO_MANY_TASKS_DONE)]);
         break;
       }
-      case JOIN: {
-        if (this.unfinished === 0) link.send(OP(JOINED));
-        else this.joinWaiters.push(() => link.send(OP(JOINED)));
+      case ToOwner.Join: {
+        if (this.unfinished === 0) link.send(OP(ToClient.Joined));
+        else this.joiners.push({ resolve: () => link.send(OP(ToClient.Joined)), reject: () => {} });
         break;
       }
     }
@@ -363,7 +404,7 @@ export class QueueCore {
   }
 
   /** Publishes depth to the ledger (for qsize() elsewhere) and to an observer, at most once per tick / 100 ms. */
-  changed(): void {
+  private changed(): void {
     // What was sent to consumers is published before each flush to them; here only what is held
     // and unfinished, and only when either moved (a ping-pong item never rests here).
     if (!this.ledgerDirty && (this.published.get(L_ITEMS) !== this.items.count || this.published.get(L_UNFINISHED) !== this.unfinished)) {

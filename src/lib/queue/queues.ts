@@ -8,45 +8,36 @@
 // are with the owner as soon as they are sent (it may end before anyone reads them), and a
 // killed producer can only leave a half-sent frame on its own connection, which is dropped.
 import { inspect } from 'node:util';
-import { Empty, Full, ValueError } from '../base/errors';
+import { ValueError } from '../base/errors';
 import { checkSize } from '../channel/framing';
-import { hold, release } from '../base/keepalive';
-import { newId } from '../channel/link';
 import { QueueClient } from './client';
 import { QueueCore } from './owner';
-import { L_UNFINISHED, type QueueKind, type QueueRef } from './protocol';
-import { wait, type Waiter } from '../base/waiters';
-import { REDUCE, decodeSoon, encode, registerKind, type Reduced } from '../values/reduction';
-import { SharedMemory } from '../channel/shared-memory';
+import type { QueueEnd, QueueKind, QueueRef } from './protocol';
+import { REDUCE, Rebuild, decodeSoon, encode, registerKind, type Reduced } from '../values/reduction';
 import { toMs } from '../base/timeout';
 
 export type { GetOptions, PutOptions } from './protocol';
 import type { GetOptions, PutOptions } from './protocol';
 
 const handles = new Map<string, Queue<unknown>>();
-/** Set while a queue received from another process is being rebuilt: the constructor adopts it. */
-let adopting: QueueRef | undefined;
 
 export class Queue<T = unknown> {
-  readonly #ref: QueueRef;
-  readonly #core: QueueCore | undefined;
-  readonly #client: QueueClient | undefined;
+  /** The owner's end in the process that made the queue, a client's in any other. */
+  readonly #end: QueueEnd;
   #closed = false;
 
   /** `maxsize` ≤ 0 means unbounded, as in Python. */
-  constructor(maxsize = 0) {
-    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) throw new TypeError(`maxsize must be an integer, not ${inspect(maxsize)}`);
-    const shared = adopting;
-    adopting = undefined;
-    if (shared) {
-      this.#ref = shared;
-      this.#client = new QueueClient(shared);
+  constructor(maxsize?: number);
+  /** @internal A queue received from another process. */
+  constructor(rebuild: Rebuild<QueueRef>);
+  constructor(arg: number | Rebuild<QueueRef> = 0) {
+    if (arg instanceof Rebuild) {
+      this.#end = new QueueClient(arg.state);
     } else {
-      const ledger = SharedMemory.create('queue', 8 * 8);
-      this.#ref = { id: newId(this.kind), address: '', ledger: ledger.path, maxsize, kind: this.kind };
-      this.#core = new QueueCore(this.#ref, ledger);
+      if (typeof arg !== 'number' || !Number.isInteger(arg)) throw new TypeError(`maxsize must be an integer, not ${inspect(arg)}`);
+      this.#end = new QueueCore(this.kind, arg);
     }
-    handles.set(this.#ref.id, this as Queue<unknown>);
+    handles.set(this.#end.ref.id, this as Queue<unknown>);
   }
 
   protected get kind(): QueueKind {
@@ -54,11 +45,11 @@ export class Queue<T = unknown> {
   }
 
   get maxsize(): number {
-    return this.#ref.maxsize;
+    return this.#end.ref.maxsize;
   }
 
   #check(): void {
-    if (this.#closed) throw new ValueError(`Queue ${this.#ref.id} is closed`);
+    if (this.#closed) throw new ValueError(`Queue ${this.#end.ref.id} is closed`);
   }
 
   /**
@@ -72,19 +63,7 @@ export class Queue<T = unknown> {
       const timeoutMs = block ? toMs(options.timeout, true) : 0;
       const item = encode(obj, 'the item');
       checkSize(item.length, 'the item');
-      if (this.#core) {
-        const core = this.#core;
-        if (core.available() > 0) {
-          core.add(item);
-          return Promise.resolve();
-        }
-        if (!block) return Promise.reject(new Full());
-        const p = wait(core.localPutters as Array<Waiter<void>>, timeoutMs, () => new Full(), { keepAlive: true });
-        (core.localPutters[core.localPutters.length - 1] as { item?: Buffer }).item = item;
-        core.changed();
-        return p;
-      }
-      return Promise.resolve(this.#client!.put(item, timeoutMs, block));
+      return Promise.resolve(this.#end.put(item, timeoutMs, block));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -97,42 +76,26 @@ export class Queue<T = unknown> {
   /** Takes the oldest item, waiting for one (at most `timeout` seconds; `Empty` after that). */
   async get(options: GetOptions = {}): Promise<T> {
     this.#check();
-    const block = options.block ?? true;
-    if (!block) return this.getNowait();
-    const timeoutMs = toMs(options.timeout, true);
-    let item: Buffer | undefined;
-    if (this.#core) {
-      const core = this.#core;
-      item = core.take();
-      if (!item) {
-        const p = wait(core.localGetters, timeoutMs, () => new Empty(), { keepAlive: true });
-        core.changed();
-        item = await p;
-      }
+    const end = this.#end;
+    let item: Buffer | Promise<Buffer>;
+    if (options.block ?? true) {
+      const timeoutMs = toMs(options.timeout, true);
+      item = end.take() ?? end.get(timeoutMs);
     } else {
-      item = this.#client!.take() ?? await this.#client!.get(timeoutMs);
+      item = end.getNowait();
     }
-    const value = decodeSoon(item);
+    const value = decodeSoon(item instanceof Promise ? await item : item);
     return (value instanceof Promise ? await value : value) as T;
   }
 
-  async getNowait(): Promise<T> {
-    this.#check();
-    let item: Buffer | undefined;
-    if (this.#core) {
-      item = this.#core.take();
-      if (!item) throw new Empty();
-    } else {
-      item = await this.#client!.getNowait();
-    }
-    const value = decodeSoon(item);
-    return (value instanceof Promise ? await value : value) as T;
+  getNowait(): Promise<T> {
+    return this.get({ block: false });
   }
 
   /** The approximate number of items in the queue (exact in the owning process). */
   qsize(): number {
     this.#check();
-    return this.#core ? this.#core.depth() : this.#client!.depth();
+    return this.#end.depth();
   }
 
   empty(): boolean {
@@ -140,14 +103,14 @@ export class Queue<T = unknown> {
   }
 
   full(): boolean {
-    return this.#ref.maxsize > 0 && this.qsize() >= this.#ref.maxsize;
+    return this.maxsize > 0 && this.qsize() >= this.maxsize;
   }
 
   /** No more puts or gets from this process; what it put is still delivered. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    void this.#client?.close();
+    void this.#end.close();
   }
 
   /** Resolves when everything this process put has reached the owner. */
@@ -157,33 +120,32 @@ export class Queue<T = unknown> {
 
   cancelJoinThread(): void {}
 
-  protected get core(): QueueCore | undefined {
-    return this.#core;
-  }
-
-  protected get client(): QueueClient | undefined {
-    return this.#client;
-  }
-
-  protected checkOpen(): void {
+  /** @internal For JoinableQueue: this process's end, once the queue is known to be open. */
+  protected openEnd(): QueueEnd {
     this.#check();
+    return this.#end;
   }
 
   [REDUCE](): Reduced {
     this.#check();
-    return { kind: this.#ref.kind, state: this.#ref };
+    return { kind: this.#end.ref.kind, state: this.#end.ref };
   }
 
   [inspect.custom](): string {
-    return `<${this.#ref.kind} ${this.#ref.id}${this.#ref.maxsize > 0 ? ` maxsize=${this.#ref.maxsize}` : ''}${this.#core ? '' : ' (remote)'}>`;
+    const ref = this.#end.ref;
+    return `<${ref.kind} ${ref.id}${ref.maxsize > 0 ? ` maxsize=${ref.maxsize}` : ''}${this.#end instanceof QueueClient ? ' (remote)' : ''}>`;
   }
 }
 
 
 /** Python's SimpleQueue: get, put, empty, close. */
 export class SimpleQueue<T = unknown> extends Queue<T> {
-  constructor() {
-    super(0);
+  constructor();
+  /** @internal */
+  constructor(rebuild: Rebuild<QueueRef>);
+  constructor(rebuild?: Rebuild<QueueRef>) {
+    if (rebuild) super(rebuild);
+    else super(0);
   }
 
   protected override get kind(): QueueKind {
@@ -199,40 +161,18 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /** Marks one item taken with get() as processed. More calls than items put is a ValueError. */
   taskDone(): void {
-    this.checkOpen();
-    const core = this.core;
-    if (core) {
-      const error = core.taskDone(1);
-      if (error) throw new ValueError(error);
-      return;
-    }
-    if (this.client!.ledger.getFloat64(L_UNFINISHED) <= 0) throw new ValueError('task_done() called too many times');
-    this.client!.taskDone();
+    this.openEnd().taskDone();
   }
 
   /** Waits until every item put has been marked done. */
   async join(): Promise<void> {
-    this.checkOpen();
-    const core = this.core;
-    if (core) {
-      if (core.unfinished === 0) return;
-      hold();
-      await new Promise<void>((resolve) => core.joinWaiters.push(resolve)).finally(release);
-      return;
-    }
-    await this.client!.join();
+    await this.openEnd().join();
   }
 }
 
-function rebuild(kind: QueueKind, cls: new (maxsize?: number) => Queue<unknown>) {
-  registerKind(kind, (state) => {
-    const ref = state as QueueRef;
-    const known = handles.get(ref.id);
-    if (known) return known;
-    adopting = ref;
-    return new cls(ref.maxsize);
-  });
+function rebuildAs(kind: QueueKind, cls: new (rebuild: Rebuild<QueueRef>) => Queue<unknown>): void {
+  registerKind<QueueRef>(kind, (ref) => handles.get(ref.id) ?? new cls(new Rebuild(ref)));
 }
-rebuild('Queue', Queue);
-rebuild('SimpleQueue', SimpleQueue);
-rebuild('JoinableQueue', JoinableQueue);
+rebuildAs('Queue', Queue);
+rebuildAs('SimpleQueue', SimpleQueue);
+rebuildAs('JoinableQueue', JoinableQueue);
