@@ -73,17 +73,17 @@ if (!extOnly) {
   ].join('\n'));
 }
 
-// The shared-memory addon (native/shm.c): Node-API, so one build serves every Node on this
+// The native addon (native/multiproc.c): Node-API, so one build serves every Node on this
 // platform. Optional: without a C compiler or Node's headers the library reads and writes its
 // shared memory with system calls instead (a warning says so; the tests check it was built).
 function buildNative() {
   if (process.platform === 'win32') return;
-  const out = path.join(root, 'dist/lib/shm.node');
+  const out = path.join(root, 'dist/lib/multiproc.node');
   const include = [path.resolve(process.execPath, '../../include/node'), process.env.npm_config_nodedir && path.join(process.env.npm_config_nodedir, 'include/node')]
     .find((dir) => dir && existsSync(path.join(dir, 'node_api.h')));
-  const skip = (why) => console.warn(`build: dist/lib/shm.node not built (${why}); shared memory falls back to pread/pwrite`);
+  const skip = (why) => console.warn(`build: dist/lib/multiproc.node not built (${why}); shared memory falls back to pread/pwrite`);
   if (!include) return skip(`no include/node/node_api.h beside ${process.execPath}`);
-  const args = ['-O2', '-Wall', '-shared', '-fPIC', '-I', include, '-o', out, path.join(root, 'native/shm.c')];
+  const args = ['-O2', '-Wall', '-shared', '-fPIC', '-I', include, '-o', out, path.join(root, 'native/multiproc.c')];
   if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
   try {
     execFileSync(process.env.CC || 'cc', args, { stdio: 'inherit' });

@@ -11,7 +11,7 @@ export type { AcquireOptions, Held } from './sync/synchronize';
 export { Value, SharedArray, SharedArray as Array, RawValue, RawArray } from './sharedctypes';
 export type { SharedOptions } from './sharedctypes';
 export {
-  AssertionError, AuthenticationError, BufferTooShort, EOFError, Empty, Full, ProcessError, TimeoutError, ValueError,
+  AssertionError, AuthenticationError, BufferTooShort, EOFError, Empty, Full, OSError, ProcessError, TimeoutError, ValueError,
 } from './base/errors';
 export { MAX_MESSAGE_BYTES, MessageTooLarge } from './channel/framing';
 export { SerializationError } from './values/reduction';

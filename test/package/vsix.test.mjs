@@ -46,7 +46,7 @@ test('the .vsix holds the manifest, the bundles, the icon, README and LICENSE', 
     'extension/package.json',
     'extension/dist/extension/extension.js',
     'extension/dist/lib/index.js',
-    'extension/dist/lib/shm.node',
+    'extension/dist/lib/multiproc.node',
     'extension/media/multiproc.svg',
   ]) {
     assert.ok(names.has(f), `missing ${f}`);

@@ -41,3 +41,12 @@ export class Empty extends Error {
 export class EOFError extends Error {
   override name = 'EOFError';
 }
+
+/** Python's OSError: the system refused something (no room in /dev/shm); `code` is the errno's name. */
+export class OSError extends Error {
+  override name = 'OSError';
+
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}

@@ -1,31 +1,24 @@
 // Memory that several processes read and write: a file in /dev/shm. Node has no cross-process
 // shared memory; a tmpfs file is the same pages for every process that opens it. Where the
-// library's small native addon (native/shm.c, built into dist/lib/shm.node) loads, the file is
-// mapped into the process and an access is a load or a store; elsewhere (no compiler at build
-// time, Electron, MULTIPROC_MMAP=0) each access is a pread or a pwrite, about a microsecond or
-// two. Both see the same pages, so processes of either kind share one memory.
+// library's native addon loads (platform/native.ts), the file is mapped into the process and an
+// access is a load or a store; elsewhere (no compiler at build time, Electron, MULTIPROC_MMAP=0)
+// each access is a pread or a pwrite, about a microsecond or two. Both see the same pages, so
+// processes of either kind share one memory.
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
-import path from 'node:path';
-import { newAddress } from './link';
+import { OSError } from '../base/errors';
+import { native, type Native } from '../platform/native';
+import { newAddress } from './addresses';
 
-/** What a file is grown to when it is made, so that it can be mapped whole (tmpfs allocates only the pages touched). */
+/** What a file is grown to when it is made, so that it can be mapped whole. */
 const MAPPED_BYTES = 4096;
 
-type Map = (fd: number, length: number) => ArrayBuffer;
-let mapper: Map | null | undefined;
+let mapper: Native | null | undefined;
 
-function loadMapper(): Map | null {
-  if (mapper !== undefined) return mapper;
-  mapper = null;
+function loadMapper(): Native | null {
   // Electron forbids memory from outside its heap in an ArrayBuffer; the extension host never maps.
   // A process that maps stores numbers in the machine's byte order, one that does not in little-endian.
-  if (process.env.MULTIPROC_MMAP === '0' || process.versions.electron || endianness() !== 'LE' || typeof __dirname !== 'string') return mapper;
-  try {
-    const addon = { exports: {} as { map?: Map } };
-    process.dlopen(addon, path.join(__dirname, 'shm.node'));
-    mapper = addon.exports.map ?? null;
-  } catch { /* not built here: pread and pwrite */ }
+  mapper ??= process.env.MULTIPROC_MMAP === '0' || process.versions.electron || endianness() !== 'LE' ? null : native();
   return mapper;
 }
 
@@ -39,15 +32,36 @@ export class SharedMemory {
 
   private constructor(readonly path: string, create: boolean, size: number) {
     this.fd = openSync(path, create ? 'w+' : 'r+', 0o600);
-    const map = loadMapper();
-    if (create) ftruncateSync(this.fd, map ? Math.max(size, MAPPED_BYTES) : size);
-    if (!map) return;
+    const addon = loadMapper();
+    if (create) {
+      const length = addon ? Math.max(size, MAPPED_BYTES) : size;
+      ftruncateSync(this.fd, length);
+      // tmpfs files are sparse: a store to a page that a full /dev/shm cannot supply would end the
+      // process with SIGBUS, so the pages are allocated now, where no room is an error.
+      if (addon && length > 0) this.reserve(addon, length);
+    }
+    if (!addon) return;
     const fileSize = fstatSync(this.fd).size;
     const length = fileSize - (fileSize % 8);
     if (length <= 0) return;
-    const memory = map(this.fd, length);
+    const memory = addon.map(this.fd, length);
     this.bytes = Buffer.from(memory);
     this.floats = new Float64Array(memory);
+  }
+
+  private reserve(addon: Native, length: number): void {
+    try {
+      addon.reserve(this.fd, length);
+    } catch (error) {
+      closeSync(this.fd);
+      rmSync(this.path, { force: true });
+      const code = (error as { code?: string }).code ?? 'EIO';
+      throw new OSError(
+        `[${code}] cannot allocate ${length} bytes of shared memory in ${this.path}: ${(error as Error).message}` +
+        (code === 'ENOSPC' ? ' (the file system is full or too small: make room in /dev/shm, or enlarge it, e.g. docker run --shm-size)' : ''),
+        code,
+      );
+    }
   }
 
   static create(stem: string, size: number): SharedMemory {

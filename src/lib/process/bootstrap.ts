@@ -1,10 +1,12 @@
 // What runs in a child process: receive what to run from the parent, find the target again
 // in the program's own modules, run it, and exit as Python's Process._bootstrap does.
+import { constants } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { context } from './context';
 import { finishChildren } from './exit';
 import { flushLinks } from '../channel/link';
+import { native } from '../platform/native';
 import { flushReports } from '../reporter';
 import { parentGone } from './parent';
 import { SPARE_MARK } from './spare';
@@ -35,6 +37,9 @@ async function exit(code: number): Promise<never> {
 }
 
 export async function bootstrapChild(): Promise<void> {
+  // A child busy in a loop never reads its IPC channel, so it would not notice its parent's death
+  // (below): where the OS can, it is ended then with SIGTERM, as its parent's terminate() would.
+  native()?.dieWithParent(constants.signals.SIGTERM, process.ppid);
   if (process.argv[2] === SPARE_MARK) process.argv.splice(2, 1);
   context.isChild = true;
   context.bootstrapping = true;

@@ -13,8 +13,19 @@ export async function sleeper(seconds: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 }
 
+/** Never returns to the event loop, so it never hears through its IPC channel that its parent died. */
+export function spinner(seconds: number): void {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) { /* busy */ }
+}
+
 if (isMainProcess()) {
   const daemon = process.argv.includes('--daemon');
+  if (process.argv.includes('--busy')) {
+    const s = new Process({ target: spinner, args: [60], name: 'spinner' });
+    s.start();
+    console.log(`pid spinner ${s.pid}`);
+  }
   const p = new Process({ target: middle, args: [60], daemon: false });
   const d = new Process({ target: sleeper, args: [60], daemon: true });
   p.start();
