@@ -11,7 +11,9 @@ import { BufferTooShort, EOFError, ValueError } from './base/errors';
 import { checkSize } from './channel/framing';
 import { toMs } from './base/timeout';
 import { wait, type Waiter } from './base/waiters';
-import { Link, createLinkServer, newAddress, trackPending } from './channel/link';
+import { newAddress } from './channel/addresses';
+import { Link, trackPending } from './channel/link';
+import { createLinkServer } from './channel/server';
 import { reportSoon } from './reporter';
 import { REDUCE, decodeBytes, decodeSoon, encode, encodeBytes, registerKind, type Reduced } from './values/reduction';
 

@@ -2,9 +2,13 @@
 // extension or `multiproc run --watch`). Versioned, so that an extension can read programs built
 // against an older or newer library.
 //
-// A frame is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON. The first
+// A frame (frames.ts) is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON. The first
 // frame on a connection is `hello` carrying the run's secret; the observer drops a connection
 // whose first frame is anything else or carries the wrong secret.
+
+import { FrameError, FrameReader, frameHead } from './frames';
+
+export { FrameError };
 
 export const WIRE_VERSION = 1;
 /** Frames above this are refused by both ends: reports are small, so a big frame is garbage. */
@@ -80,13 +84,20 @@ export type Frame = Hello | Report;
 export function encodeFrame(frame: Frame): Buffer {
   const body = Buffer.from(JSON.stringify(frame), 'utf8');
   if (body.length > MAX_FRAME_BYTES) throw new RangeError(`observer frame of ${body.length} bytes exceeds ${MAX_FRAME_BYTES}`);
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32BE(body.length, 0);
-  return Buffer.concat([head, body]);
+  return Buffer.concat([frameHead(body.length), body]);
 }
 
-export class FrameError extends Error {
-  override name = 'FrameError';
+function parseFrame(body: Buffer): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new FrameError('frame body is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || typeof (value as { t?: unknown }).t !== 'string') {
+    throw new FrameError('frame is not a report object');
+  }
+  return value as Frame;
 }
 
 /**
@@ -94,33 +105,16 @@ export class FrameError extends Error {
  * not a JSON object with a string `t`; the caller then drops the connection.
  */
 export class FrameDecoder {
-  private buffered: Buffer = Buffer.alloc(0);
+  private readonly reader = new FrameReader(MAX_FRAME_BYTES);
 
   push(chunk: Buffer): Frame[] {
-    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
     const frames: Frame[] = [];
-    while (this.buffered.length >= 4) {
-      const length = this.buffered.readUInt32BE(0);
-      if (length > MAX_FRAME_BYTES) throw new FrameError(`frame length ${length} exceeds ${MAX_FRAME_BYTES}`);
-      if (this.buffered.length < 4 + length) break;
-      const body = this.buffered.subarray(4, 4 + length);
-      this.buffered = this.buffered.subarray(4 + length);
-      let value: unknown;
-      try {
-        value = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new FrameError('frame body is not JSON');
-      }
-      if (typeof value !== 'object' || value === null || typeof (value as { t?: unknown }).t !== 'string') {
-        throw new FrameError('frame is not a report object');
-      }
-      frames.push(value as Frame);
-    }
+    this.reader.push(chunk, (body) => frames.push(parseFrame(body)));
     return frames;
   }
 
   /** Bytes of an incomplete frame still waiting for the rest. */
   get pending(): number {
-    return this.buffered.length;
+    return this.reader.pending;
   }
 }

@@ -123,8 +123,8 @@ async function startTree(args: string[]): Promise<{ pids: Map<string, number>; d
     stdout += d;
     for (const m of stdout.matchAll(/^pid (\S+) (\d+)$/gm)) pids.set(m[1], Number(m[2]));
   });
-  const done = new Promise((resolve) => child.on('close', resolve));
-  const expected = args.includes('--daemon') ? 4 : 3;
+  const done = new Promise((resolve) => child.on('exit', resolve));
+  const expected = 3 + (args.includes('--daemon') ? 1 : 0) + (args.includes('--busy') ? 1 : 0);
   assert.equal(await waitFor(() => pids.size === expected, 15_000), true, `tree did not start: ${stdout}`);
   return { pids, done, main };
 }
@@ -138,10 +138,37 @@ describe('no orphans', () => {
     for (const [name, pid] of pids) assert.equal(pidAlive(pid), false, `${name} (${pid}) outlived its SIGKILLed ancestor`);
   });
 
+  test('SIGKILL of the main process ends a child busy in a loop that never reads its IPC channel (Linux: the parent-death signal)', async () => {
+    const { pids, done, main } = await startTree(['--busy']);
+    await sleepMs(300); // the spinner is in its loop
+    process.kill(main, 'SIGKILL');
+    await done;
+    const spinner = pids.get('spinner')!;
+    assert.equal(await waitFor(() => !pidAlive(spinner), 2000), true, `the busy child ${spinner} outlived its SIGKILLed parent`);
+  });
+
   test('SIGTERM of the main process ends its children too', async () => {
     const { pids, done, main } = await startTree(['--daemon']);
     process.kill(main, 'SIGTERM');
     await done;
     assert.equal(await waitFor(() => [...pids.values()].every((pid) => !pidAlive(pid)), 2000), true);
+  });
+});
+
+describe('the end of the main code', () => {
+  test('ends the program although a daemon child is connected to its Queue and Lock (the daemon is terminated)', async () => {
+    const t = Date.now();
+    const r = await runProgram(program('daemon-connected.ts'), [], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /daemon (\d+) connected\nmain code done/);
+    const daemon = Number(/daemon (\d+)/.exec(r.stdout)![1]);
+    assert.ok(Date.now() - t < 10_000, `took ${Date.now() - t} ms`);
+    assert.equal(await waitFor(() => !pidAlive(daemon), 2000), true, 'the daemon outlived the program');
+  });
+
+  test('waits while the main waits on its own Event that only a daemon sets', async () => {
+    const r = await runProgram(program('daemon-connected.ts'), ['--wait-event'], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /connected\nevent set: true\nmain code done/);
   });
 });

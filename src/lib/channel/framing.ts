@@ -1,6 +1,10 @@
-// Length-prefixed frames over a byte stream: a 4-byte big-endian length, then the body. Used by
-// every connection between processes (pipes, queues, locks, managers).
+// Length-prefixed frames over a byte stream, the library's side: writing them in batches, and the
+// limit on a message. Used by every connection between processes (pipes, queues, locks, pools,
+// managers); they read frames with the wire's FrameReader, as the observer does.
 import type { Socket } from 'node:net';
+import { FrameReader, frameHead, type RawHandler } from '../../wire/frames';
+
+export { FrameReader, type RawHandler };
 
 /** The largest message any connection carries; larger ones are refused before a byte is sent. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
@@ -23,76 +27,6 @@ const BIG = 16 * 1024;
 const FLUSH_AT = 64 * 1024;
 
 /**
- * Handles a frame's body where it lies, `chunk[start, end)`, before it is copied; true if it
- * did (the chunk may be reused after the call, so what is kept of it must be copied).
- */
-export type RawHandler = (chunk: Buffer, start: number, end: number) => boolean;
-
-/** Reassembles frames from chunks without copying small frames twice or big frames more than once. */
-export class FrameReader {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  /** A frame being filled: its buffer and how much of it has arrived. */
-  private big: { body: Buffer; filled: number } | null = null;
-  /** Offered each frame that arrived whole in one chunk, before a Buffer is made of it. */
-  raw: RawHandler | undefined;
-
-  constructor(private readonly limit = MAX_MESSAGE_BYTES + 64) {}
-
-  /**
-   * Calls `onFrame` for each complete frame in order. Throws on a length over the limit. A
-   * `transient` chunk is memory that is reused after this call (a socket's read buffer): what
-   * is kept of it, frames included, is copied.
-   */
-  push(chunk: Buffer, onFrame: (body: Buffer) => void, transient = false): void {
-    if (this.big) {
-      const { body } = this.big;
-      const take = Math.min(chunk.length, body.length - this.big.filled);
-      chunk.copy(body, this.big.filled, 0, take);
-      this.big.filled += take;
-      if (this.big.filled < body.length) return;
-      this.big = null;
-      onFrame(body);
-      chunk = chunk.subarray(take);
-      if (chunk.length === 0) return;
-    }
-    if (this.size > 0) {
-      this.chunks.push(chunk);
-      chunk = Buffer.concat(this.chunks, this.size + chunk.length);
-      this.chunks = [];
-      this.size = 0;
-      transient = false;
-    }
-    let offset = 0;
-    while (chunk.length - offset >= 4) {
-      const length = chunk.readUInt32BE(offset);
-      if (length > this.limit) throw new MessageTooLarge(`incoming frame of ${length} bytes exceeds the limit`);
-      const end = offset + 4 + length;
-      if (end <= chunk.length) {
-        if (!this.raw?.(chunk, offset + 4, end)) {
-          const body = chunk.subarray(offset + 4, end);
-          onFrame(transient ? Buffer.from(body) : body);
-        }
-        offset = end;
-        continue;
-      }
-      if (length > 64 * 1024) {
-        const body = Buffer.allocUnsafe(length);
-        const filled = chunk.copy(body, 0, offset + 4);
-        this.big = { body, filled };
-        return;
-      }
-      break;
-    }
-    if (offset < chunk.length) {
-      const rest = transient ? Buffer.from(chunk.subarray(offset)) : chunk.subarray(offset);
-      this.chunks.push(rest);
-      this.size = rest.length;
-    }
-  }
-}
-
-/**
  * Writes frames to a socket, batching the frames of one tick into one write: a burst of small
  * messages then costs one system call and one buffer, not one each. Large bodies are passed
  * through without copying.
@@ -113,9 +47,7 @@ export class FrameWriter {
     let length = 0;
     for (const p of parts) length += p.length;
     if (length >= BIG) {
-      const head = Buffer.allocUnsafe(4);
-      head.writeUInt32BE(length, 0);
-      this.copy(head);
+      this.copy(frameHead(length));
       for (const p of parts) {
         if (p.length >= BIG) {
           this.cut();

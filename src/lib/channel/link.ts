@@ -1,11 +1,7 @@
-// A framed, bidirectional connection between two processes over a Unix socket, and the
-// per-process server through which shared objects (queues, locks…) are reached by id.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { Socket, connect, createServer, type Server, type SocketConstructorOpts } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import path from 'node:path';
-import { FrameReader, FrameWriter, type RawHandler } from './framing';
+// A framed, bidirectional connection between two processes over a Unix socket (or TCP, for a
+// manager served to other machines).
+import { Socket, connect, type SocketConstructorOpts } from 'node:net';
+import { FrameReader, FrameWriter, MAX_MESSAGE_BYTES, type RawHandler } from './framing';
 import { hold, release } from '../base/keepalive';
 
 export type FrameHandler = (body: Buffer) => void;
@@ -22,7 +18,7 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024);
 export type Target = string | { port: number; host: string };
 
 export class Link {
-  private readonly reader = new FrameReader();
+  private readonly reader = new FrameReader(MAX_MESSAGE_BYTES + 64);
   private readonly writer: FrameWriter;
   private onFrame: FrameHandler = () => {};
   private onClose: (error?: Error) => void = () => {};
@@ -172,86 +168,4 @@ export async function flushLinks(timeoutMs = 10_000): Promise<void> {
     new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); timer.unref(); }),
   ]);
   clearTimeout(timer);
-}
-
-// --- addresses ----------------------------------------------------------------------------
-
-const dirs = new Map<string, string>();
-
-/**
- * A directory only this user can enter, for this process's sockets (under the temp dir) or
- * shared-memory files (under /dev/shm where there is one); removed when the process exits.
- */
-export function privateDir(kind: 'sockets' | 'memory' = 'sockets'): string {
-  let dir = dirs.get(kind);
-  if (!dir) {
-    let user = 'user';
-    try { user = String(userInfo().uid); } catch { /* no passwd entry */ }
-    const root = kind === 'memory' && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-    const base = path.join(root, `multiproc-${user}`);
-    mkdirSync(base, { recursive: true, mode: 0o700 });
-    dir = path.join(base, `${process.pid}-${randomBytes(4).toString('hex')}`);
-    mkdirSync(dir, { mode: 0o700 });
-    dirs.set(kind, dir);
-    const made = dir;
-    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
-  }
-  return dir;
-}
-
-let counter = 0;
-export function newAddress(stem: string, kind: 'sockets' | 'memory' = 'sockets'): string {
-  return path.join(privateDir(kind), `${stem}${counter++}`);
-}
-
-// --- the per-process server ---------------------------------------------------------------
-
-export type Accept = (link: Link) => void;
-
-let server: Server | undefined;
-let address: string | undefined;
-const objects = new Map<string, Accept>();
-
-/**
- * Makes an object of this process reachable by `id` from others; returns the address to give
- * them. The first frame a client sends names the object it wants.
- */
-export function serve(id: string, accept: Accept): string {
-  objects.set(id, accept);
-  if (!server) {
-    address = newAddress('server.sock');
-    server = createLinkServer((link) => {
-      link.handle((first) => {
-        const handler = objects.get(first.toString('utf8'));
-        if (!handler) {
-          link.close();
-          return;
-        }
-        handler(link);
-      });
-    });
-    server.listen(address);
-    server.unref();
-  }
-  return address!;
-}
-
-export function unserve(id: string): void {
-  objects.delete(id);
-}
-
-/** A server whose connections come as links (reading without the stream layer, see Link.adopt). */
-export function createLinkServer(onLink: (link: Link) => void): Server {
-  return createServer({ pauseOnConnect: true }, (socket) => onLink(Link.adopt(socket)));
-}
-
-/** Connects to the object `id` served at `address`. Frames may be sent at once. */
-export function reach(addr: string, id: string): Link {
-  const link = Link.connect(addr);
-  link.send(Buffer.from(id, 'utf8'));
-  return link;
-}
-
-export function newId(kind: string): string {
-  return `${kind}-${process.pid}-${randomBytes(6).toString('hex')}`;
 }

@@ -1,7 +1,8 @@
 // Calls on an object that lives in another process (its owner): locks, events, barriers and
 // manager proxies. The owner runs the calls in order, one link per calling process.
 import { hold, release } from '../base/keepalive';
-import { type Link, reach, serve } from './link';
+import { type Link } from './link';
+import { reach, serve } from './server';
 import { decode, encode } from '../values/reduction';
 import { describeError, reviveError, type RemoteError } from '../values/remote-error';
 

@@ -4,7 +4,8 @@
 // (those go to another worker). A finished task's number may stay there: its result was sent
 // before the next task started, and the pool reads every result before it hears of the end.
 import { checkSize } from '../channel/framing';
-import { type Link, reach } from '../channel/link';
+import { type Link } from '../channel/link';
+import { reach } from '../channel/server';
 import { decodeAsync, decodeSoon, encode, encodeOwnArray } from '../values/reduction';
 import { describeError } from '../values/remote-error';
 import { SharedMemory } from '../channel/shared-memory';

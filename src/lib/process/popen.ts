@@ -1,8 +1,8 @@
 // What a started Process is to its parent, whichever way its OS process was started (see
 // start-method.ts): the analog of CPython's Popen objects.
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import { resolveAll, wait, type Waiter } from '../base/waiters';
+import { exitCodeOf } from '../../wire/exit-codes';
 
 export interface Popen {
   readonly pid: number;
@@ -16,10 +16,6 @@ export interface Popen {
   onExit(listener: (returncode: number, signal: NodeJS.Signals | null) => void): void;
   /** Lets the parent end while this child runs (daemon semantics are applied at exit). */
   release(): void;
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return constants.signals[signal] ?? 0;
 }
 
 /** A child entry started by a start method, given what to run. */
@@ -36,7 +32,8 @@ export class ChildPopen implements Popen {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.signal = signal;
-        this.returncode = code ?? -signalNumber(signal ?? 'SIGKILL');
+        // Node gives neither for a child it could not wait for: as if killed
+        this.returncode = exitCodeOf(code, signal ?? 'SIGKILL')!;
         resolve(this.returncode);
         resolveAll(this.waiters, this.returncode);
       });

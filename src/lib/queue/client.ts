@@ -6,7 +6,8 @@ import { Empty, Full, ValueError } from '../base/errors';
 import { Fifo } from '../base/fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, readItem, removeItem, writeItem } from './item-files';
 import { settleWith, wait, type Waiter } from '../base/waiters';
-import { type Link, reach } from '../channel/link';
+import { type Link } from '../channel/link';
+import { reach } from '../channel/server';
 import {
   L_UNFINISHED, MAX_READ_AHEAD, OP, TOO_MANY_TASKS_DONE, ToClient, ToOwner, ledgerDepth, op, waitToPut,
   type Putter, type QueueEnd, type QueueRef,

@@ -6,7 +6,9 @@ import { Empty, Full, ValueError } from '../base/errors';
 import { settleWith, wait, type Waiter } from '../base/waiters';
 import { ItemFifo } from './item-fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, materialize, writeItem } from './item-files';
-import { type Link, newId, serve } from '../channel/link';
+import { type Link } from '../channel/link';
+import { serve } from '../channel/server';
+import { newId } from '../channel/addresses';
 import { reportSoon } from '../reporter';
 import type { Report } from '../../wire/wire';
 import {

@@ -7,10 +7,11 @@
 // synchronous everywhere. Ownership is per process: one process's async tasks share it.
 import { inspect } from 'node:util';
 import { AssertionError, ValueError } from '../base/errors';
-import { newId } from '../channel/link';
+import { newId } from '../channel/addresses';
 import { REDUCE, Rebuild, registerKind, type Reduced } from '../values/reduction';
 import { RpcClient, serveRpc, type Caller } from '../channel/rpc';
 import { SharedMemory } from '../channel/shared-memory';
+import { hold, release } from '../base/keepalive';
 import { toMs } from '../base/timeout';
 import {
   BarrierCore, BrokenBarrierError, ConditionCore, EventCore, RLockCore, SemaphoreCore,
@@ -63,11 +64,17 @@ abstract class Primitive<M extends string> {
   /** Runs `method` on the core: directly in the owner, over the socket elsewhere. */
   protected invoke(method: M, ...args: unknown[]): Promise<unknown> {
     if (this.core) {
+      let result: unknown;
       try {
-        return Promise.resolve(this.core.call(HERE, method, args));
+        result = this.core.call(HERE, method, args);
       } catch (error) {
         return Promise.reject(error);
       }
+      if (!(result instanceof Promise)) return Promise.resolve(result);
+      // A wait on a primitive of this process waits for other processes, not for a handle here:
+      // it holds the process open, as a blocked call does (a remote one holds it by its RpcClient).
+      hold();
+      return result.finally(release);
     }
     return this.client!.call(method, ...args);
   }
