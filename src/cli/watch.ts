@@ -2,12 +2,13 @@
 // shown as they change.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { abnormal, RunModel } from '../observer/model';
 import { formatDuration, formatExit, formatExitTable } from '../observer/format';
 import { OsSampler } from '../observer/process-table';
 import { ObserverServer } from '../observer/server';
 import { renderTree } from '../observer/text-tree';
-import { fail } from './fail';
+import { exitStatus, fail } from './fail';
 
 /**
  * `run --watch`: the program runs with an observer. On a terminal the process tree is kept
@@ -47,9 +48,14 @@ export async function watch(file: string, args: string[]): Promise<void> {
   // The tree stays under the output: erase it, write the output, draw it again. Only whole lines
   // of output go out (a partial line would share a line with the tree), and the tree is cut to
   // the screen, since the cursor cannot move above the top of it to erase.
+  // Colours as the terminal and NO_COLOR / FORCE_COLOR allow (Node's own rule).
+  const color = tty && process.stdout.hasColors();
+  const width = () => (process.stdout.columns || 100) - 1;
+  /** The tree as last drawn, so that it can be erased after the terminal has reflowed it. */
+  let drawnLines: string[] = [];
   let drawn = 0;
   const treeLines = () => {
-    const lines = renderTree(model, { color: true, width: (process.stdout.columns || 100) - 1 });
+    const lines = renderTree(model, { color, width: width() });
     const room = Math.max(3, (process.stdout.rows || 40) - 2);
     return lines.length <= room ? lines : [...lines.slice(0, room - 1), `  … ${lines.length - room + 1} more lines`];
   };
@@ -57,8 +63,15 @@ export async function watch(file: string, args: string[]): Promise<void> {
     if (!tty) return;
     const lines = treeLines();
     process.stdout.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
+    drawnLines = lines;
     drawn = lines.length;
   };
+  // A narrower terminal wraps each drawn line over several rows: erase as many rows as they take now.
+  process.stdout.on('resize', () => {
+    const columns = process.stdout.columns || 100;
+    drawn = drawnLines.reduce((rows, line) => rows + Math.max(1, Math.ceil(stripVTControlCharacters(line).length / columns)), 0);
+    draw();
+  });
   const erase = () => {
     if (drawn) process.stdout.write(`\x1b[${drawn}F\x1b[J`);
     drawn = 0;
@@ -97,14 +110,14 @@ export async function watch(file: string, args: string[]): Promise<void> {
       model.flush();
       erase();
       flushPartial();
-      if (tty) process.stdout.write(`${renderTree(model, { color: true, width: (process.stdout.columns || 100) - 1 }).join('\n')}\n`);
+      if (tty) process.stdout.write(`${renderTree(model, { color, width: width() }).join('\n')}\n`);
       const failed = model.allProcesses().filter(abnormal);
       const out = tty ? process.stdout : process.stderr;
       out.write(`\n${formatExitTable(model.exitTable()).join('\n')}\n`);
       out.write(`${failed.length ? `${failed.length} of ${model.allProcesses().length} processes failed: ${failed.map((p) => p.name).join(', ')}` : `all ${model.allProcesses().length} processes exited 0`}\n`);
       void server.close().then(() => {
         model.dispose();
-        process.exit(code !== null && code !== 0 ? code : signal ? 128 + 15 : failed.length ? 1 : 0);
+        process.exit(code !== 0 || signal ? exitStatus(code, signal) : failed.length ? 1 : 0);
       });
     }, 300);
   });

@@ -1,0 +1,53 @@
+// `multiproc` follows the conventions of command-line tools: --version, --help, `--` before the
+// program's arguments, node options passed through to every process, 128+N for signal N.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { CLI, ROOT, runProgram } from '../lib/helpers.ts';
+
+const ARGV = path.join(ROOT, 'test/cli/programs/argv.ts');
+const cli = (args: string[]) => runProgram(args[0] ?? '', args.slice(1), { nodeArgs: [CLI] });
+
+describe('the multiproc command line', () => {
+  test('--version prints the package version; --help and run --help print the usage, exit 0', async () => {
+    const version = await cli(['--version']);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout.trim(), (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    for (const args of [['--help'], ['run', '--help'], ['run', '-h']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.stdout, /^usage: multiproc run \[options\] \[node options\] <program/);
+    }
+  });
+
+  test('a bad command line exits 2 and says why', async () => {
+    const unknown = await cli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^multiproc: unknown command "frobnicate"/);
+    const none = await cli(['run', '--watch']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^multiproc: run needs a program to run/);
+  });
+
+  test('node options before the program reach the main process and its children; what follows the program is the program\'s', async () => {
+    const r = await runProgram(ARGV, ['--watch-me', '-x', '--', 'y'], { nodeArgs: [CLI, 'run', '--max-old-space-size=300', '--conditions', 'dev'] });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^main execArgv \["--max-old-space-size=300","--conditions","dev"\]$/m);
+    assert.match(r.stdout, /^child execArgv \[.*"--max-old-space-size=300","--conditions","dev".*\]$/m);
+    assert.match(r.stdout, /^main argv \["--watch-me","-x","--","y"\]$/m);
+    const literal = await runProgram(ARGV, ['--', '--watch'], { nodeArgs: [CLI, 'run'] });
+    assert.match(literal.stdout, /^main argv \["--watch"\]$/m);
+    const afterTerminator = await runProgram('--', [ARGV, 'a'], { nodeArgs: [CLI, 'run'] });
+    assert.match(afterTerminator.stdout, /^main argv \["a"\]$/m);
+  });
+
+  test('a program ended by a signal: exit 128+N (130 for SIGINT), also with --watch', async () => {
+    for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const r = await runProgram(ARGV, [`--die-by=${signal}`], { nodeArgs: [CLI, 'run'] });
+      assert.equal(r.code, status, `${signal}: ${r.stderr}`);
+    }
+    const watched = await runProgram(ARGV, ['--die-by=SIGINT'], { nodeArgs: [CLI, 'run', '--watch'] });
+    assert.equal(watched.code, 130, watched.stderr);
+  });
+});
