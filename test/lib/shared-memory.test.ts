@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Queue, Value } from 'multiproc';
 import * as ipc from './fixtures/ipc.ts';
+import * as leftovers from './fixtures/leftovers.ts';
 import * as sync from './fixtures/sync.ts';
 import { ROOT, startProcess, waitFor } from './helpers.ts';
 
@@ -90,4 +91,20 @@ describe('what a killed program leaves behind', () => {
     assert.equal(next.status, 0, next.stderr);
     for (const d of dirs) assert.equal(existsSync(d), false, `${d} was left behind`);
   });
+});
+
+describe('a child ended by a signal', () => {
+  for (const how of ['terminate', 'kill'] as const) {
+    test(`${how}(): its parent removes the directories the child could not (its shared memory, big items and socket)`, async () => {
+      const out = new Queue<string[]>();
+      const p = startProcess(leftovers.leaveFiles, out);
+      const dirs = await out.get();
+      assert.equal(dirs.length, 3);
+      for (const d of dirs) assert.equal(existsSync(d), true, `${d} exists while the child runs`);
+      p[how]();
+      await p.join();
+      assert.equal(p.exitCode, how === 'kill' ? -9 : -15);
+      for (const d of dirs) assert.equal(existsSync(d), false, `${d} was left behind`);
+    });
+  }
 });

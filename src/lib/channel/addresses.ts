@@ -1,7 +1,8 @@
 // Where this process's sockets and shared-memory files live: a directory of its own, inside the
 // user's private directory (base/user-dirs.ts) under the temp dir or /dev/shm, removed when the
-// process exits. What a process killed by SIGKILL could not remove, the next multiproc process
-// of the user removes (as Python's resource tracker does): a directory whose process is gone.
+// process exits. What a process ended by a signal could not remove, its parent removes when it
+// sees it exit, or the next multiproc process of the user when it starts (as Python's resource
+// tracker does): a directory whose process is gone.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -47,13 +48,21 @@ export function privateDir(kind: 'sockets' | 'memory' = 'sockets'): string {
     if (!swept) {
       swept = true;
       // Off the start-up path: a leftover costs room, not correctness.
-      setImmediate(() => { for (const k of ['sockets', 'memory'] as const) sweep(baseOf(k)); }).unref();
+      setImmediate(removeLeftovers).unref();
     }
   }
   return dir;
 }
 
 let swept = false;
+
+/**
+ * Removes what processes of this user that are gone left behind. Also called when a child
+ * exits: one ended by a signal (terminate(), kill()) could not remove its own directories.
+ */
+export function removeLeftovers(): void {
+  for (const kind of ['sockets', 'memory'] as const) sweep(baseOf(kind));
+}
 
 function baseOf(kind: 'sockets' | 'memory'): string {
   return kind === 'memory' && existsSync('/dev/shm') ? userDir('/dev/shm', 'MULTIPROC_USER_SHM') : userTempDir();

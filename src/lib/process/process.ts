@@ -10,6 +10,7 @@ import { dumps, encode } from '../values/reduction';
 import { describeRef, findExport, loaderActive, type ExportRef } from '../values/targets';
 import { startPopen } from './start-method';
 import { toMs } from '../base/timeout';
+import { removeLeftovers } from '../channel/addresses';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Target = (...args: any[]) => unknown;
@@ -125,6 +126,8 @@ export class Process {
     });
     popen.onExit((code, signal) => {
       report({ t: 'exit', pid: popen.pid, code, ...(signal ? { signal } : {}), time: Date.now() });
+      // A child ended by a signal had no chance to remove its directories (nor its own children theirs).
+      if (signal) removeLeftovers();
     });
   }
 
