@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Queue, RLock, Semaphore, Value, ValueError,
 } from 'multiproc';
+import * as ends from './fixtures/sync-ends.ts';
 import * as sync from './fixtures/sync.ts';
 import { startProcess } from './helpers.ts';
 
@@ -170,6 +171,24 @@ describe('Event, Condition, Barrier', () => {
     assert.equal(lonely.broken, true);
     await lonely.reset();
     assert.equal(lonely.broken, false);
+  });
+
+  test('a Barrier whose action\'s process is killed breaks at once for the others (no wait for their timeout)', async () => {
+    const barrier = new Barrier(3, ends.killSelf);
+    const out = new Queue<string>();
+    const first = startProcess(ends.meetOrBreak, barrier, 60, out);
+    while (barrier.nWaiting < 1) await new Promise((r) => setTimeout(r, 10));
+    const mine = barrier.wait(60);
+    const started = Date.now();
+    // The third to arrive runs the action, so the killed one is this child, never the test.
+    const last = startProcess(ends.meetOrBreak, barrier, 60, out);
+    await assert.rejects(mine, BrokenBarrierError);
+    assert.equal(await out.get({ timeout: 30 }), 'BrokenBarrierError');
+    assert.ok(Date.now() - started < 30_000, `broken after ${Date.now() - started} ms`);
+    await last.join();
+    assert.equal(last.exitCode, -9);
+    await first.join();
+    assert.equal(barrier.broken, true);
   });
 });
 

@@ -258,8 +258,8 @@ type Arrival = { index: number; runAction: boolean } | null;
 export class BarrierCore extends Core<BarrierMethod> {
   private readonly waiting: Array<CallerWaiter<Arrival>> = [];
   private broken = false;
-  /** Set while the last arrival runs the action; the others are released when it reports back. */
-  private releasing = false;
+  /** The last arrival while it runs the action; the others are released when it reports back. */
+  private runner: Caller | undefined;
 
   constructor(ledger: SharedMemory, readonly parties: number, private readonly defaultTimeoutMs: number | undefined, private readonly hasAction: boolean) {
     super(ledger);
@@ -273,13 +273,13 @@ export class BarrierCore extends Core<BarrierMethod> {
 
   private breakAll(): void {
     this.broken = true;
-    this.releasing = false;
+    this.runner = undefined;
     for (const w of this.waiting.splice(0)) w.resolve(null);
     this.publish();
   }
 
   private releaseAll(): void {
-    this.releasing = false;
+    this.runner = undefined;
     const all = this.waiting.splice(0);
     this.publish();
     all.forEach((w, i) => w.resolve({ index: i, runAction: false }));
@@ -293,7 +293,7 @@ export class BarrierCore extends Core<BarrierMethod> {
         const index = this.waiting.length;
         if (index + 1 === this.parties) {
           if (this.hasAction) {
-            this.releasing = true;
+            this.runner = caller;
             return { index, runAction: true };
           }
           this.releaseAll();
@@ -308,7 +308,7 @@ export class BarrierCore extends Core<BarrierMethod> {
         return arrived.then((r) => r && { index, runAction: false });
       }
       case 'actionDone':
-        if (this.releasing) this.releaseAll();
+        if (this.runner) this.releaseAll();
         return undefined;
       case 'abort':
         this.breakAll();
@@ -323,8 +323,9 @@ export class BarrierCore extends Core<BarrierMethod> {
   }
 
   override gone(caller: Caller): void {
-    // A party that died can never arrive: the barrier is broken, as a timeout would break it.
-    if (this.waiting.some((w) => w.caller === caller)) this.breakAll();
+    // A party that died can never arrive, nor report its action done: the barrier is broken,
+    // as a timeout would break it.
+    if (this.runner === caller || this.waiting.some((w) => w.caller === caller)) this.breakAll();
   }
 }
 
