@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { constants as bufferConstants } from 'node:buffer';
 import { describe, test } from 'node:test';
 import {
-  Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Queue, RLock, Semaphore, Value, ValueError,
+  Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Queue, RawArray, RawValue, RLock, Semaphore, Value, ValueError,
 } from 'multiproc';
 import * as ends from './fixtures/sync-ends.ts';
 import * as sync from './fixtures/sync.ts';
@@ -208,7 +209,38 @@ describe('Value and Array', () => {
     const ps = [0, 1, 2, 3].map(() => startProcess(sync.incrementUnlocked, counter, 50_000));
     for (const p of ps) await p.join();
     assert.equal(counter.value <= 200_000, true);
-    assert.throws(() => counter.getLock(), ValueError);
+    assert.throws(() => counter.getLock(), TypeError);
+  });
+
+  test('raw objects (lock: false, RawValue, RawArray) have no getLock() or getObj(), here and in a child', async () => {
+    const raw = [new Value('i', 0, { lock: false }), RawValue('d', 1), new SharedArray('i', 2, { lock: false }), RawArray('b', [1, 2])];
+    const synced = [new Value('i', 0), new SharedArray('i', 2, { lock: new Lock() })];
+    for (const r of raw) {
+      assert.equal('getLock' in r, false);
+      assert.equal('getObj' in r, false);
+      assert.throws(() => (r as unknown as Value).getLock(), TypeError);
+    }
+    assert.ok(synced[0].getLock() instanceof RLock);
+    assert.ok(synced[1].getLock() instanceof Lock);
+    assert.equal(synced[1].getObj(), synced[1]);
+    const out = new Queue<string[]>();
+    const p = startProcess(ends.lockMethods, [...raw, ...synced], out);
+    assert.deepEqual(await out.get({ timeout: 30 }), [...raw.map(() => 'false false'), 'true true', 'true true']);
+    await p.join();
+    assert.equal(RawArray('i', 3)[2], 0);
+    assert.deepEqual(RawArray('b', [1, 2]).toArray(), [1, 2]);
+  });
+
+  test('bad typecodes are a TypeError listing the good ones; too large an Array is a ValueError naming the size and the limit', () => {
+    const expected = "bad typecode 'z' (must be b, B, h, H, i, I, l, L, q, Q, f, d, ? or c, or a ctypes name such as 'c_int')";
+    assert.throws(() => new SharedArray('z', 3), { name: 'TypeError', message: expected });
+    assert.throws(() => new Value('z'), { name: 'TypeError', message: expected });
+    assert.throws(() => RawValue('constructor'), { name: 'TypeError', message: /^bad typecode 'constructor'/ });
+    const most = Math.floor(bufferConstants.MAX_LENGTH / 4);
+    for (const make of [() => new SharedArray('i', most + 1), () => RawArray('i', most + 1)]) {
+      assert.throws(make, { name: 'ValueError', message: `array size ${most + 1} is too large: at most ${most} elements of typecode 'i' (${bufferConstants.MAX_LENGTH} bytes, Node's largest Buffer)` });
+    }
+    assert.throws(() => new SharedArray('i', -1), { name: 'ValueError', message: 'array size must be a non-negative integer, not -1' });
   });
 
   test('types, wrap-around, bad typecodes; an Array filled by a child', async () => {
@@ -222,7 +254,6 @@ describe('Value and Array', () => {
     assert.equal(q.value, 2n ** 40n);
     const flag = new Value<boolean>('c_bool', true);
     assert.equal(flag.value, true);
-    assert.throws(() => new Value('z'), /bad typecode 'z'/);
     assert.throws(() => { d.value = 'x' as unknown as number; }, TypeError);
     const arr = new SharedArray('i', 10);
     const p = startProcess(sync.fillSquares, arr);
