@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { constants as bufferConstants } from 'node:buffer';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import {
   Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Queue, RawArray, RawValue, RLock, Semaphore, Value, ValueError,
 } from 'multiproc';
@@ -190,6 +191,63 @@ describe('Event, Condition, Barrier', () => {
     assert.equal(last.exitCode, -9);
     await first.join();
     assert.equal(barrier.broken, true);
+  });
+});
+
+describe('reprs, as Python\'s', () => {
+  test('Lock and RLock name their owner: None, this process, or another process', async () => {
+    const lock = new Lock();
+    assert.equal(inspect(lock), '<Lock(owner=None)>');
+    await lock.acquire();
+    assert.equal(inspect(lock), '<Lock(owner=MainProcess)>');
+    lock.release();
+    const r = new RLock();
+    assert.equal(inspect(r), '<RLock(None, 0)>');
+    await r.acquire();
+    assert.equal(inspect(r), '<RLock(MainProcess, 1)>');
+    await r.acquire();
+    assert.equal(inspect(r), '<RLock(MainProcess, 2)>');
+    r.release();
+    r.release();
+    const out = new Queue<string>();
+    const child = startProcess(ends.reprHeld, lock, out);
+    assert.match(await out.get({ timeout: 30 }), /^<Lock\(owner=Process-\d+\)>$/);
+    await child.join();
+    const held = new Event();
+    const holder = startProcess(sync.holdFor, lock, 0.5, held);
+    assert.equal(await held.wait(30), true);
+    assert.equal(inspect(lock), '<Lock(owner=SomeOtherProcess)>');
+    await holder.join();
+    assert.equal(inspect(lock), '<Lock(owner=None)>');
+  });
+
+  test('Event, Semaphore, BoundedSemaphore, Condition', async () => {
+    const event = new Event();
+    assert.match(inspect(event), /^<Event at Event-\d+-[0-9a-f]+ unset>$/);
+    event.set();
+    assert.match(inspect(event), /^<Event at Event-\d+-[0-9a-f]+ set>$/);
+    const sem = new Semaphore(3);
+    await sem.acquire();
+    assert.equal(inspect(sem), '<Semaphore(value=2)>');
+    const bounded = new BoundedSemaphore(2);
+    await bounded.acquire();
+    assert.equal(inspect(bounded), '<BoundedSemaphore(value=1, maxvalue=2)>');
+    const cond = new Condition();
+    assert.equal(inspect(cond), '<Condition(<RLock(None, 0)>, 0)>');
+    assert.equal(inspect(new Condition(new Lock())), '<Condition(<Lock(owner=None)>, 0)>');
+    const ready = new Queue<string>();
+    const out = new Queue<string>();
+    const p = startProcess(sync.waitCondition, cond, ready, out);
+    await ready.get({ timeout: 30 });
+    const end = Date.now() + 30_000;
+    while (inspect(cond) !== '<Condition(<RLock(None, 0)>, 1)>' && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(inspect(cond), '<Condition(<RLock(None, 0)>, 1)>');
+    await cond.acquire();
+    cond.notify();
+    assert.equal(inspect(cond), '<Condition(<RLock(MainProcess, 1)>, 0)>');
+    cond.release();
+    assert.equal(await out.get({ timeout: 30 }), 'notified true');
+    await p.join();
   });
 });
 

@@ -56,12 +56,18 @@ export class SemaphoreCore extends Core<LockMethod> {
     this.ledger.setFloat64(0, value);
   }
 
+  /** Publishes a lock's holder, which its repr names (Python's owner=). */
+  private hold(caller: Caller | undefined): void {
+    this.holder = caller;
+    this.ledger.setFloat64(1, caller?.pid ?? 0);
+  }
+
   call(caller: Caller, method: LockMethod, args: unknown[]): unknown {
     if (method === 'acquire') {
       const [block, timeoutMs] = args as [boolean, number | undefined];
       if (this.value > 0 && this.waiters.length === 0) {
         this.set(this.value - 1);
-        if (this.isLock) this.holder = caller;
+        if (this.isLock) this.hold(caller);
         return true;
       }
       if (!block) return false;
@@ -71,10 +77,9 @@ export class SemaphoreCore extends Core<LockMethod> {
       if (this.bound !== null && this.value >= this.bound) {
         throw new ValueError(this.isLock ? 'semaphore or lock released too many times' : 'Semaphore released too many times');
       }
-      this.holder = undefined;
       const next = this.waiters.shift();
+      if (this.isLock) this.hold(next?.caller);
       if (next) {
-        if (this.isLock) this.holder = next.caller;
         next.resolve(true);
       } else {
         this.set(this.value + 1);
@@ -202,6 +207,14 @@ export class ConditionCore extends Core<ConditionMethod> {
 
   private unenroll(entry: Enrolled): void {
     this.enrolled.splice(this.enrolled.indexOf(entry), 1);
+    this.publish();
+  }
+
+  /** Publishes how many wait and are not yet notified, which the repr shows (Python's sleeping − woken). */
+  private publish(): void {
+    let waiting = 0;
+    for (const e of this.enrolled) if (!e.notified) waiting++;
+    this.ledger.setFloat64(0, waiting);
   }
 
   call(caller: Caller, method: ConditionMethod, args: unknown[]): unknown {
@@ -209,6 +222,7 @@ export class ConditionCore extends Core<ConditionMethod> {
       case 'enroll': {
         const ticket = this.nextTicket++;
         this.enrolled.push({ ticket, caller, notified: false });
+        this.publish();
         return ticket;
       }
       case 'wait': {
@@ -239,6 +253,7 @@ export class ConditionCore extends Core<ConditionMethod> {
             entry.waiter.resolve(true);
           }
         }
+        this.publish();
         return undefined;
       }
     }
