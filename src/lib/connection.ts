@@ -1,8 +1,9 @@
 // Pipe() and its Connection ends: Python's multiprocessing.connection over a Unix socket.
 //
-// A pipe has an address. The first end listens there and the second connects, each when it is
-// first used in whichever process holds it by then, so either end can be passed to a child (or
-// through a queue) before use. Messages sent before the other end is there wait in the sender.
+// A pipe has an address. The first end listens there, in whichever process holds it by then, so
+// it can be passed to a child (or through a queue) before use, not after. The second end connects
+// from every process it is sent to, so several can hold it, and use it, at once, as an inherited
+// pipe in Python. Messages sent before the other end is there wait in the sender.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:net';
@@ -17,7 +18,21 @@ import { createLinkServer } from './channel/server';
 import { reportSoon } from './reporter';
 import { REDUCE, decodeBytes, decodeSoon, encode, encodeBytes, registerKind, type Reduced } from './values/reduction';
 
-interface EndRef { address: string; listen: boolean; readable: boolean; writable: boolean }
+interface EndRef {
+  address: string; listen: boolean; readable: boolean; writable: boolean;
+  /** A copy of the second end that the first end counts among its holders until it connects. */
+  counted?: boolean;
+  /** The first end's count of copies of the second end on their way, which moves with it. */
+  expected?: number;
+}
+
+/**
+ * Frames from a holder of the second end to the first, never a message (no message starts with
+ * these tags): the first end ends in EOF only once every holder has connected and gone, so it
+ * counts the copies of the second end on their way to a process.
+ */
+const ARRIVED = Buffer.from([0xf0]);
+const ANOTHER = Buffer.from([0xf1]);
 
 /** A waiting recv() or poll(): given the next message, null at EOF, or 'timeout'. */
 type Receiver = Waiter<Buffer | null | 'timeout'>;
@@ -32,6 +47,8 @@ export class Connection {
   readonly #inbox: Buffer[] = [];
   readonly #receivers: Receiver[] = [];
   #eof = false;
+  /** At the first end: copies of the second end sent to a process that have not connected yet. */
+  #expected = 0;
   #closed = false;
   #sent = false;
   #delivered: (() => void) | undefined;
@@ -58,7 +75,11 @@ export class Connection {
   /** @internal Rebuilds an end received from another process. */
   static rebuild(ref: EndRef): Connection {
     const end = new this(ref);
+    // The second end connects at once, so that the first counts this process among its holders
+    // until it closes its copy or ends, as a pipe's kernel does with descriptors.
+    end.#expected = ref.expected ?? 0;
     if (ref.listen) end.#listen();
+    else end.#open();
     return end;
   }
 
@@ -145,6 +166,7 @@ export class Connection {
     this.#eof = false;
     link.unref();
     link.handle((body) => this.#deliver(body), () => this.#detach(link));
+    if (this.#ref.counted) link.send(ARRIVED);
     for (const body of this.#outbox.splice(0)) link.send(body);
     this.#delivered?.();
     this.#delivered = undefined;
@@ -152,6 +174,10 @@ export class Connection {
   }
 
   #deliver(body: Buffer): void {
+    if (body[0] >= 0xf0 && body.length === 1) {
+      this.#expected += body[0] === ARRIVED[0] ? -1 : 1;
+      return;
+    }
     const receiver = this.#receivers.shift();
     if (receiver) receiver.resolve(body);
     else this.#inbox.push(body);
@@ -173,7 +199,7 @@ export class Connection {
 
   #detach(link: Link): void {
     this.#links = this.#links.filter((l) => l !== link);
-    if (this.#links.length === 0) this.#end();
+    if (this.#links.length === 0 && this.#expected <= 0) this.#end();
   }
 
   /** Every holder of the other end has closed it: what is left can be read, then EOF. */
@@ -286,18 +312,20 @@ export class Connection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const link of this.#links) link.close();
     if (this.#sent) return;
     this.#server?.close();
     if (this.#server) rmSync(this.#ref.address, { force: true });
-    for (const link of this.#links) link.close();
     for (const r of this.#receivers.splice(0)) r.resolve(null);
     if (this.#peer && !this.#peer.#sent) this.#peer.#end();
   }
 
   [REDUCE](): Reduced {
     this.#checkClosed();
-    if (this.#links.length || this.#connecting || (this.#ref.listen && this.#receivers.length)) {
-      throw new ValueError('a Connection that has been used in this process cannot be sent to another one; send it before using it');
+    if (!this.#ref.listen) return { kind: 'Connection', state: this.#copy() };
+    // Only one process can listen at the address: the first end moves to where it is sent.
+    if (this.#links.length || this.#receivers.length) {
+      throw new ValueError("the first end of a Pipe() that has been used in this process cannot be sent to another one (the second end can); send it before using it");
     }
     if (this.#server) {
       // The process that receives this end listens from now on.
@@ -306,7 +334,20 @@ export class Connection {
       rmSync(this.#ref.address, { force: true });
     }
     this.#sent = true;
-    return { kind: 'Connection', state: this.#ref };
+    return { kind: 'Connection', state: { ...this.#ref, expected: this.#expected } };
+  }
+
+  /** What a copy of the second end carries: counted by the first end when that can be told before it arrives. */
+  #copy(): EndRef {
+    const first = this.#peer;
+    let counted = true;
+    if (first && !first.#sent) first.#expected++;
+    else if (this.#links.length || this.#connecting) this.#send(ANOTHER);
+    // A copy sent from the process that made the pipe, after the first end left it, before this
+    // one was used: nothing here talks to the first end yet, and this copy does not hold it open.
+    else counted = false;
+    this.#sent = true;
+    return { ...this.#ref, counted };
   }
 
   [Symbol.dispose](): void {

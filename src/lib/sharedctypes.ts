@@ -4,6 +4,7 @@
 // microsecond or two where the native addon is not built), and always sees the latest write of
 // any process. `counter.value += 1` is a read and a write: hold getLock() around it when several
 // processes update the same value.
+import { constants } from 'node:buffer';
 import { inspect } from 'node:util';
 import { ValueError } from './base/errors';
 import { REDUCE, Rebuild, registerKind, type Reduced } from './values/reduction';
@@ -11,6 +12,8 @@ import { SharedMemory } from './channel/shared-memory';
 import { RLock, Lock } from './sync/synchronize';
 
 type Scalar = number | bigint | boolean | string;
+
+const MAX_LENGTH = constants.MAX_LENGTH;
 
 interface Codec {
   size: number;
@@ -72,11 +75,13 @@ const ALIASES: Record<string, string> = {
   c_longlong: 'q', c_ulonglong: 'Q', c_float: 'f', c_double: 'd', c_bool: '?', c_char: 'c', int: 'i', double: 'd',
 };
 
+const TYPECODES = `${Object.keys(CODECS).slice(0, -1).join(', ')} or ${Object.keys(CODECS).at(-1)}`;
+
 function codecFor(typecode: string): { code: string; codec: Codec } {
-  const code = ALIASES[typecode] ?? typecode;
-  const codec = CODECS[code];
-  if (!codec) throw new ValueError(`bad typecode ${inspect(typecode)} (must be one of ${Object.keys(CODECS).join(' ')} or a ctypes name such as 'c_int')`);
-  return { code, codec };
+  const code = Object.hasOwn(ALIASES, typecode) ? ALIASES[typecode] : typecode;
+  // Python's ctypes finds no size for an unknown type: a TypeError, not a ValueError.
+  if (!Object.hasOwn(CODECS, code)) throw new TypeError(`bad typecode ${inspect(typecode)} (must be ${TYPECODES}, or a ctypes name such as 'c_int')`);
+  return { code, codec: CODECS[code] };
 }
 
 export interface SharedOptions {
@@ -84,8 +89,8 @@ export interface SharedOptions {
   lock?: boolean | Lock | RLock;
 }
 
-function lockFrom(option: SharedOptions['lock']): Lock | RLock | null {
-  if (option === undefined || option === true) return new RLock();
+function lockFrom(option: SharedOptions['lock'] = true): Lock | RLock | null {
+  if (option === true) return new RLock();
   if (option === false) return null;
   if (option instanceof Lock || option instanceof RLock) return option;
   throw new TypeError("lock must be true, false, a Lock or an RLock");
@@ -104,10 +109,13 @@ class Cells {
     this.#scratch = Buffer.alloc(this.codec.size);
   }
 
-  static create(typecode: string, length: number, lock: SharedOptions['lock'], stem: string): Cells {
+  static create(typecode: string, length: number, lock: Lock | RLock | null, stem: string): Cells {
     const { code, codec } = codecFor(typecode);
+    // A process maps the memory as one Buffer, and getAll() reads it into one.
+    const most = Math.floor(MAX_LENGTH / codec.size);
+    if (length > most) throw new ValueError(`array size ${length} is too large: at most ${most} elements of typecode '${code}' (${MAX_LENGTH} bytes, Node's largest Buffer)`);
     const memory = SharedMemory.create(stem, Math.max(1, length * codec.size));
-    return new this({ path: memory.path, typecode: code, length, lock: lockFrom(lock) }, memory);
+    return new this({ path: memory.path, typecode: code, length, lock }, memory);
   }
 
   /** The cells of a Value or Array received from another process. */
@@ -140,25 +148,31 @@ class Cells {
     values.forEach((v, i) => this.codec.write(all, i * size, v));
     this.memory.write(all, 0);
   }
-
-  lock(what: string): Lock | RLock {
-    if (!this.ref.lock) throw new ValueError(`this ${what} was made with lock: false and has no lock`);
-    return this.ref.lock;
-  }
 }
 
-export class Value<T extends Scalar = number> {
+/** The lock of a Value or an Array, for getLock(): raw ones have no getLock() to read it with. */
+let lockOf: (shared: UnlockedValue<Scalar> | UnlockedArray<Scalar>) => Lock | RLock;
+
+/** Whether a shared object made or received here has a lock: only those are synchronized (Python's Synchronized wrapper). */
+function lockIn(from: string | Rebuild<SharedRef>, options: SharedOptions): Lock | RLock | null {
+  return from instanceof Rebuild ? from.state.lock : lockFrom(options.lock);
+}
+
+/** A Value with no lock: what RawValue() and `new Value(…, { lock: false })` make, as Python's raw ctypes objects, with no getLock() or getObj(). */
+class UnlockedValue<T extends Scalar = number> {
   readonly #cells: Cells;
 
-  constructor(typecode: string, init?: NoInfer<T>, options?: SharedOptions);
+  static {
+    lockOf = (shared) => (#cells in shared ? shared.#cells : arrayCells(shared)).ref.lock!;
+  }
+
   /** @internal */
-  constructor(rebuild: Rebuild<SharedRef>);
-  constructor(typecode: string | Rebuild<SharedRef>, init?: NoInfer<T>, options: SharedOptions = {}) {
-    if (typecode instanceof Rebuild) {
-      this.#cells = Cells.attach(typecode.state);
+  constructor(from: string | Rebuild<SharedRef>, init: T | undefined, lock: Lock | RLock | null) {
+    if (from instanceof Rebuild) {
+      this.#cells = Cells.attach(from.state);
       return;
     }
-    this.#cells = Cells.create(typecode, 1, options.lock, 'value');
+    this.#cells = Cells.create(from, 1, lock, 'value');
     this.value = (init ?? this.#cells.codec.zero) as T;
   }
 
@@ -174,15 +188,6 @@ export class Value<T extends Scalar = number> {
     return this.#cells.ref.typecode;
   }
 
-  /** The lock that guards the value (an RLock unless another was given); an error when made with `lock: false`. */
-  getLock(): Lock | RLock {
-    return this.#cells.lock('Value');
-  }
-
-  getObj(): this {
-    return this;
-  }
-
   [REDUCE](): Reduced {
     return { kind: 'Value', state: this.#cells.ref };
   }
@@ -192,26 +197,56 @@ export class Value<T extends Scalar = number> {
   }
 }
 
-/** A fixed-length array of numbers shared by every process; index it as `arr[i]` or with get/set. */
-export class SharedArray<T extends Scalar = number> {
-  readonly #cells: Cells;
-  [index: number]: T;
+export type RawValue<T extends Scalar = number> = UnlockedValue<T>;
 
-  constructor(typecode: string, sizeOrInit: number | Iterable<NoInfer<T>>, options?: SharedOptions);
+export class Value<T extends Scalar = number> extends UnlockedValue<T> {
+  constructor(typecode: string, init?: NoInfer<T>, options?: SharedOptions);
   /** @internal */
   constructor(rebuild: Rebuild<SharedRef>);
-  constructor(typecode: string | Rebuild<SharedRef>, sizeOrInit?: number | Iterable<NoInfer<T>>, options: SharedOptions = {}) {
+  constructor(typecode: string | Rebuild<SharedRef>, init?: NoInfer<T>, options: SharedOptions = {}) {
+    const lock = lockIn(typecode, options);
+    super(typecode, init, lock);
+    if (!lock) Object.setPrototypeOf(this, UnlockedValue.prototype);
+  }
+
+  /** The lock that guards the value (an RLock unless another was given). */
+  getLock(): Lock | RLock {
+    return lockOf(this);
+  }
+
+  getObj(): this {
+    return this;
+  }
+}
+
+let arrayCells: (array: UnlockedArray<Scalar>) => Cells;
+/** What `arr` is to its user: methods run on the object behind it, which getObj() must not hand out. */
+let indexed: <A extends UnlockedArray<Scalar>>(array: A) => A;
+
+/** An Array with no lock: what RawArray() and `new Array(…, { lock: false })` make, with no getLock() or getObj(). */
+class UnlockedArray<T extends Scalar = number> {
+  readonly #cells: Cells;
+  readonly #indexed: this;
+  [index: number]: T;
+
+  static {
+    arrayCells = (array) => array.#cells;
+    indexed = (array) => array.#indexed;
+  }
+
+  /** @internal */
+  constructor(typecode: string | Rebuild<SharedRef>, sizeOrInit: number | Iterable<T> | undefined, lock: Lock | RLock | null) {
     if (typecode instanceof Rebuild) {
       this.#cells = Cells.attach(typecode.state);
     } else {
       const init = typeof sizeOrInit === 'number' ? null : [...sizeOrInit!];
       const length = init ? init.length : sizeOrInit as number;
       if (!Number.isInteger(length) || length < 0) throw new ValueError(`array size must be a non-negative integer, not ${inspect(sizeOrInit)}`);
-      this.#cells = Cells.create(typecode, length, options.lock, 'array');
+      this.#cells = Cells.create(typecode, length, lock, 'array');
       if (init) this.setAll(init);
     }
     // Indexing (`arr[i]`) goes through the shared memory.
-    return new Proxy(this, {
+    this.#indexed = new Proxy(this, {
       // Accessors and methods run on the target itself, whose private fields the proxy lacks.
       get: (target, key) => {
         if (typeof key === 'string' && /^\d+$/.test(key)) return target.get(Number(key));
@@ -226,6 +261,7 @@ export class SharedArray<T extends Scalar = number> {
         return Reflect.set(target, key, value);
       },
     });
+    return this.#indexed;
   }
 
   get length(): number {
@@ -267,14 +303,6 @@ export class SharedArray<T extends Scalar = number> {
     return this.toArray()[Symbol.iterator]();
   }
 
-  getLock(): Lock | RLock {
-    return this.#cells.lock('Array');
-  }
-
-  getObj(): this {
-    return this;
-  }
-
   [REDUCE](): Reduced {
     return { kind: 'Array', state: this.#cells.ref };
   }
@@ -284,15 +312,38 @@ export class SharedArray<T extends Scalar = number> {
   }
 }
 
+export type RawArray<T extends Scalar = number> = UnlockedArray<T>;
+
+/** A fixed-length array of numbers shared by every process; index it as `arr[i]` or with get/set. */
+export class SharedArray<T extends Scalar = number> extends UnlockedArray<T> {
+  constructor(typecode: string, sizeOrInit: number | Iterable<NoInfer<T>>, options?: SharedOptions);
+  /** @internal */
+  constructor(rebuild: Rebuild<SharedRef>);
+  constructor(typecode: string | Rebuild<SharedRef>, sizeOrInit?: number | Iterable<NoInfer<T>>, options: SharedOptions = {}) {
+    const lock = lockIn(typecode, options);
+    super(typecode, sizeOrInit, lock);
+    if (!lock) Object.setPrototypeOf(this, UnlockedArray.prototype);
+  }
+
+  /** The lock that guards the elements (an RLock unless another was given). */
+  getLock(): Lock | RLock {
+    return lockOf(this);
+  }
+
+  getObj(): this {
+    return indexed(this);
+  }
+}
+
 registerKind<SharedRef>('Value', (ref) => new Value(new Rebuild(ref)));
 registerKind<SharedRef>('Array', (ref) => new SharedArray(new Rebuild(ref)));
 
 /** Python's RawValue: a Value with no lock. */
-export function RawValue<T extends Scalar = number>(typecode: string, init?: T): Value<T> {
-  return new Value<T>(typecode, init, { lock: false });
+export function RawValue<T extends Scalar = number>(typecode: string, init?: T): UnlockedValue<T> {
+  return new UnlockedValue<T>(typecode, init, null);
 }
 
 /** Python's RawArray: an Array with no lock. */
-export function RawArray<T extends Scalar = number>(typecode: string, sizeOrInit: number | Iterable<T>): SharedArray<T> {
-  return new SharedArray<T>(typecode, sizeOrInit, { lock: false });
+export function RawArray<T extends Scalar = number>(typecode: string, sizeOrInit: number | Iterable<T>): UnlockedArray<T> {
+  return new UnlockedArray<T>(typecode, sizeOrInit, null);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BufferTooShort, EOFError, MessageTooLarge, Pipe, Process, SerializationError, ValueError } from 'multiproc';
+import * as ends from './fixtures/sync-ends.ts';
 import * as ipc from './fixtures/ipc.ts';
 import { startProcess } from './helpers.ts';
 
@@ -60,6 +61,32 @@ describe('Pipe', () => {
     assert.equal(await b.recv(), 'ping');
     b.close();
     await p.join();
+  });
+
+  test('an end held by two children: the second one\'s message arrives after the first exits; EOF once both have', async () => {
+    const [a, b] = Pipe();
+    const first = startProcess(ends.sendAfter, b, 'one', 0);
+    const second = startProcess(ends.sendAfter, b, 'two', 1.5);
+    assert.equal(await a.recv(), 'one');
+    await first.join();
+    assert.equal(await a.recv(), 'two');
+    await second.join();
+    await assert.rejects(a.recv(), EOFError);
+    assert.deepEqual([first.exitCode, second.exitCode], [0, 0]);
+  });
+
+  test('an end used here can be sent to a child too: both hold it, and EOF comes once both have closed it', async () => {
+    const [a, b] = Pipe();
+    b.send('here');
+    assert.equal(await a.recv(), 'here');
+    const child = startProcess(ends.sendAfter, b, 'there', 0.5);
+    assert.equal(await a.recv(), 'there');
+    await child.join();
+    b.send('here again');
+    assert.equal(await a.recv(), 'here again');
+    assert.equal(await a.poll(0.3), false, 'this process still holds its copy');
+    b.close();
+    await assert.rejects(a.recv(), EOFError);
   });
 
   test('recv raises EOFError once the other end is closed and nothing is left', async () => {
@@ -157,10 +184,10 @@ describe('Pipe', () => {
     assert.equal(p.exitCode, 0);
   });
 
-  test('an end used here cannot be sent to another process', async () => {
+  test('the first end, once used here, cannot be sent to another process', async () => {
     const [a, b] = Pipe();
     a.send(1);
     assert.equal(await b.recv(), 1);
-    assert.throws(() => new Process({ target: ipc.echo, args: [b] }).start(), /has been used in this process/);
+    assert.throws(() => new Process({ target: ipc.echo, args: [a] }).start(), /^ValueError: the first end of a Pipe\(\) that has been used in this process cannot be sent to another one \(the second end can\)/);
   });
 });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { constants as bufferConstants } from 'node:buffer';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import {
-  Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Queue, RLock, Semaphore, Value, ValueError,
+  Array as SharedArray, Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Queue, RawArray, RawValue, RLock, Semaphore, Value, ValueError,
 } from 'multiproc';
+import * as ends from './fixtures/sync-ends.ts';
 import * as sync from './fixtures/sync.ts';
 import { startProcess } from './helpers.ts';
 
@@ -171,6 +174,81 @@ describe('Event, Condition, Barrier', () => {
     await lonely.reset();
     assert.equal(lonely.broken, false);
   });
+
+  test('a Barrier whose action\'s process is killed breaks at once for the others (no wait for their timeout)', async () => {
+    const barrier = new Barrier(3, ends.killSelf);
+    const out = new Queue<string>();
+    const first = startProcess(ends.meetOrBreak, barrier, 60, out);
+    while (barrier.nWaiting < 1) await new Promise((r) => setTimeout(r, 10));
+    const mine = barrier.wait(60);
+    const started = Date.now();
+    // The third to arrive runs the action, so the killed one is this child, never the test.
+    const last = startProcess(ends.meetOrBreak, barrier, 60, out);
+    await assert.rejects(mine, BrokenBarrierError);
+    assert.equal(await out.get({ timeout: 30 }), 'BrokenBarrierError');
+    assert.ok(Date.now() - started < 30_000, `broken after ${Date.now() - started} ms`);
+    await last.join();
+    assert.equal(last.exitCode, -9);
+    await first.join();
+    assert.equal(barrier.broken, true);
+  });
+});
+
+describe('reprs, as Python\'s', () => {
+  test('Lock and RLock name their owner: None, this process, or another process', async () => {
+    const lock = new Lock();
+    assert.equal(inspect(lock), '<Lock(owner=None)>');
+    await lock.acquire();
+    assert.equal(inspect(lock), '<Lock(owner=MainProcess)>');
+    lock.release();
+    const r = new RLock();
+    assert.equal(inspect(r), '<RLock(None, 0)>');
+    await r.acquire();
+    assert.equal(inspect(r), '<RLock(MainProcess, 1)>');
+    await r.acquire();
+    assert.equal(inspect(r), '<RLock(MainProcess, 2)>');
+    r.release();
+    r.release();
+    const out = new Queue<string>();
+    const child = startProcess(ends.reprHeld, lock, out);
+    assert.match(await out.get({ timeout: 30 }), /^<Lock\(owner=Process-\d+\)>$/);
+    await child.join();
+    const held = new Event();
+    const holder = startProcess(sync.holdFor, lock, 0.5, held);
+    assert.equal(await held.wait(30), true);
+    assert.equal(inspect(lock), '<Lock(owner=SomeOtherProcess)>');
+    await holder.join();
+    assert.equal(inspect(lock), '<Lock(owner=None)>');
+  });
+
+  test('Event, Semaphore, BoundedSemaphore, Condition', async () => {
+    const event = new Event();
+    assert.match(inspect(event), /^<Event at Event-\d+-[0-9a-f]+ unset>$/);
+    event.set();
+    assert.match(inspect(event), /^<Event at Event-\d+-[0-9a-f]+ set>$/);
+    const sem = new Semaphore(3);
+    await sem.acquire();
+    assert.equal(inspect(sem), '<Semaphore(value=2)>');
+    const bounded = new BoundedSemaphore(2);
+    await bounded.acquire();
+    assert.equal(inspect(bounded), '<BoundedSemaphore(value=1, maxvalue=2)>');
+    const cond = new Condition();
+    assert.equal(inspect(cond), '<Condition(<RLock(None, 0)>, 0)>');
+    assert.equal(inspect(new Condition(new Lock())), '<Condition(<Lock(owner=None)>, 0)>');
+    const ready = new Queue<string>();
+    const out = new Queue<string>();
+    const p = startProcess(sync.waitCondition, cond, ready, out);
+    await ready.get({ timeout: 30 });
+    const end = Date.now() + 30_000;
+    while (inspect(cond) !== '<Condition(<RLock(None, 0)>, 1)>' && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(inspect(cond), '<Condition(<RLock(None, 0)>, 1)>');
+    await cond.acquire();
+    cond.notify();
+    assert.equal(inspect(cond), '<Condition(<RLock(MainProcess, 1)>, 0)>');
+    cond.release();
+    assert.equal(await out.get({ timeout: 30 }), 'notified true');
+    await p.join();
+  });
 });
 
 describe('Value and Array', () => {
@@ -189,7 +267,38 @@ describe('Value and Array', () => {
     const ps = [0, 1, 2, 3].map(() => startProcess(sync.incrementUnlocked, counter, 50_000));
     for (const p of ps) await p.join();
     assert.equal(counter.value <= 200_000, true);
-    assert.throws(() => counter.getLock(), ValueError);
+    assert.throws(() => counter.getLock(), TypeError);
+  });
+
+  test('raw objects (lock: false, RawValue, RawArray) have no getLock() or getObj(), here and in a child', async () => {
+    const raw = [new Value('i', 0, { lock: false }), RawValue('d', 1), new SharedArray('i', 2, { lock: false }), RawArray('b', [1, 2])];
+    const synced = [new Value('i', 0), new SharedArray('i', 2, { lock: new Lock() })];
+    for (const r of raw) {
+      assert.equal('getLock' in r, false);
+      assert.equal('getObj' in r, false);
+      assert.throws(() => (r as unknown as Value).getLock(), TypeError);
+    }
+    assert.ok(synced[0].getLock() instanceof RLock);
+    assert.ok(synced[1].getLock() instanceof Lock);
+    assert.equal(synced[1].getObj(), synced[1]);
+    const out = new Queue<string[]>();
+    const p = startProcess(ends.lockMethods, [...raw, ...synced], out);
+    assert.deepEqual(await out.get({ timeout: 30 }), [...raw.map(() => 'false false'), 'true true', 'true true']);
+    await p.join();
+    assert.equal(RawArray('i', 3)[2], 0);
+    assert.deepEqual(RawArray('b', [1, 2]).toArray(), [1, 2]);
+  });
+
+  test('bad typecodes are a TypeError listing the good ones; too large an Array is a ValueError naming the size and the limit', () => {
+    const expected = "bad typecode 'z' (must be b, B, h, H, i, I, l, L, q, Q, f, d, ? or c, or a ctypes name such as 'c_int')";
+    assert.throws(() => new SharedArray('z', 3), { name: 'TypeError', message: expected });
+    assert.throws(() => new Value('z'), { name: 'TypeError', message: expected });
+    assert.throws(() => RawValue('constructor'), { name: 'TypeError', message: /^bad typecode 'constructor'/ });
+    const most = Math.floor(bufferConstants.MAX_LENGTH / 4);
+    for (const make of [() => new SharedArray('i', most + 1), () => RawArray('i', most + 1)]) {
+      assert.throws(make, { name: 'ValueError', message: `array size ${most + 1} is too large: at most ${most} elements of typecode 'i' (${bufferConstants.MAX_LENGTH} bytes, Node's largest Buffer)` });
+    }
+    assert.throws(() => new SharedArray('i', -1), { name: 'ValueError', message: 'array size must be a non-negative integer, not -1' });
   });
 
   test('types, wrap-around, bad typecodes; an Array filled by a child', async () => {
@@ -203,7 +312,6 @@ describe('Value and Array', () => {
     assert.equal(q.value, 2n ** 40n);
     const flag = new Value<boolean>('c_bool', true);
     assert.equal(flag.value, true);
-    assert.throws(() => new Value('z'), /bad typecode 'z'/);
     assert.throws(() => { d.value = 'x' as unknown as number; }, TypeError);
     const arr = new SharedArray('i', 10);
     const p = startProcess(sync.fillSquares, arr);

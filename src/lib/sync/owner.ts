@@ -56,12 +56,18 @@ export class SemaphoreCore extends Core<LockMethod> {
     this.ledger.setFloat64(0, value);
   }
 
+  /** Publishes a lock's holder, which its repr names (Python's owner=). */
+  private hold(caller: Caller | undefined): void {
+    this.holder = caller;
+    this.ledger.setFloat64(1, caller?.pid ?? 0);
+  }
+
   call(caller: Caller, method: LockMethod, args: unknown[]): unknown {
     if (method === 'acquire') {
       const [block, timeoutMs] = args as [boolean, number | undefined];
       if (this.value > 0 && this.waiters.length === 0) {
         this.set(this.value - 1);
-        if (this.isLock) this.holder = caller;
+        if (this.isLock) this.hold(caller);
         return true;
       }
       if (!block) return false;
@@ -71,10 +77,9 @@ export class SemaphoreCore extends Core<LockMethod> {
       if (this.bound !== null && this.value >= this.bound) {
         throw new ValueError(this.isLock ? 'semaphore or lock released too many times' : 'Semaphore released too many times');
       }
-      this.holder = undefined;
       const next = this.waiters.shift();
+      if (this.isLock) this.hold(next?.caller);
       if (next) {
-        if (this.isLock) this.holder = next.caller;
         next.resolve(true);
       } else {
         this.set(this.value + 1);
@@ -202,6 +207,14 @@ export class ConditionCore extends Core<ConditionMethod> {
 
   private unenroll(entry: Enrolled): void {
     this.enrolled.splice(this.enrolled.indexOf(entry), 1);
+    this.publish();
+  }
+
+  /** Publishes how many wait and are not yet notified, which the repr shows (Python's sleeping − woken). */
+  private publish(): void {
+    let waiting = 0;
+    for (const e of this.enrolled) if (!e.notified) waiting++;
+    this.ledger.setFloat64(0, waiting);
   }
 
   call(caller: Caller, method: ConditionMethod, args: unknown[]): unknown {
@@ -209,6 +222,7 @@ export class ConditionCore extends Core<ConditionMethod> {
       case 'enroll': {
         const ticket = this.nextTicket++;
         this.enrolled.push({ ticket, caller, notified: false });
+        this.publish();
         return ticket;
       }
       case 'wait': {
@@ -239,6 +253,7 @@ export class ConditionCore extends Core<ConditionMethod> {
             entry.waiter.resolve(true);
           }
         }
+        this.publish();
         return undefined;
       }
     }
@@ -258,8 +273,8 @@ type Arrival = { index: number; runAction: boolean } | null;
 export class BarrierCore extends Core<BarrierMethod> {
   private readonly waiting: Array<CallerWaiter<Arrival>> = [];
   private broken = false;
-  /** Set while the last arrival runs the action; the others are released when it reports back. */
-  private releasing = false;
+  /** The last arrival while it runs the action; the others are released when it reports back. */
+  private runner: Caller | undefined;
 
   constructor(ledger: SharedMemory, readonly parties: number, private readonly defaultTimeoutMs: number | undefined, private readonly hasAction: boolean) {
     super(ledger);
@@ -273,13 +288,13 @@ export class BarrierCore extends Core<BarrierMethod> {
 
   private breakAll(): void {
     this.broken = true;
-    this.releasing = false;
+    this.runner = undefined;
     for (const w of this.waiting.splice(0)) w.resolve(null);
     this.publish();
   }
 
   private releaseAll(): void {
-    this.releasing = false;
+    this.runner = undefined;
     const all = this.waiting.splice(0);
     this.publish();
     all.forEach((w, i) => w.resolve({ index: i, runAction: false }));
@@ -293,7 +308,7 @@ export class BarrierCore extends Core<BarrierMethod> {
         const index = this.waiting.length;
         if (index + 1 === this.parties) {
           if (this.hasAction) {
-            this.releasing = true;
+            this.runner = caller;
             return { index, runAction: true };
           }
           this.releaseAll();
@@ -308,7 +323,7 @@ export class BarrierCore extends Core<BarrierMethod> {
         return arrived.then((r) => r && { index, runAction: false });
       }
       case 'actionDone':
-        if (this.releasing) this.releaseAll();
+        if (this.runner) this.releaseAll();
         return undefined;
       case 'abort':
         this.breakAll();
@@ -323,8 +338,9 @@ export class BarrierCore extends Core<BarrierMethod> {
   }
 
   override gone(caller: Caller): void {
-    // A party that died can never arrive: the barrier is broken, as a timeout would break it.
-    if (this.waiting.some((w) => w.caller === caller)) this.breakAll();
+    // A party that died can never arrive, nor report its action done: the barrier is broken,
+    // as a timeout would break it.
+    if (this.runner === caller || this.waiting.some((w) => w.caller === caller)) this.breakAll();
   }
 }
 

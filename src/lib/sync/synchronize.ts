@@ -13,6 +13,7 @@ import { RpcClient, serveRpc, type Caller } from '../channel/rpc';
 import { SharedMemory } from '../channel/shared-memory';
 import { hold, release } from '../base/keepalive';
 import { toMs } from '../base/timeout';
+import { context } from '../process/context';
 import {
   BarrierCore, BrokenBarrierError, ConditionCore, EventCore, RLockCore, SemaphoreCore,
   type BarrierMethod, type ConditionMethod, type Core, type EventMethod, type LockMethod, type RLockMethod,
@@ -95,6 +96,11 @@ abstract class Primitive<M extends string> {
   [inspect.custom](): string {
     return `<${this.ref.kind} ${this.ref.id}${this.core ? '' : ' (remote)'}>`;
   }
+
+  /** Python's name for who holds a lock whose holder's pid the ledger has at `slot`. */
+  protected holderName(slot: number): string {
+    return this.ledger.getFloat64(slot) === process.pid ? context.name : 'SomeOtherProcess';
+  }
 }
 
 /** A guard for `using`: releases what was acquired when the scope ends. */
@@ -159,6 +165,11 @@ export class Semaphore extends Acquirable {
   getValue(): number {
     return this.ledger.getFloat64(0);
   }
+
+  override [inspect.custom](): string {
+    const max = this.ref.kind === 'BoundedSemaphore' ? `, maxvalue=${this.ref.args[0] as number}` : '';
+    return `<${this.ref.kind}(value=${this.getValue()}${max})>`;
+  }
 }
 
 export class BoundedSemaphore extends Semaphore {}
@@ -178,6 +189,10 @@ export class Lock extends Acquirable {
   /** Whether some process holds the lock now. */
   locked(): boolean {
     return this.ledger.getFloat64(0) === 0;
+  }
+
+  override [inspect.custom](): string {
+    return `<Lock(owner=${this.locked() ? this.holderName(1) : 'None'})>`;
   }
 }
 
@@ -208,6 +223,13 @@ export class RLock extends Acquirable<RLockMethod> {
   isOwned(): boolean {
     return this.ledger.getFloat64(1) === process.pid && this.ledger.getFloat64(0) > 0;
   }
+
+  override [inspect.custom](): string {
+    const count = this.ledger.getFloat64(0);
+    if (count === 0) return '<RLock(None, 0)>';
+    const name = this.holderName(1);
+    return `<RLock(${name}, ${name === context.name ? count : 'nonzero'})>`;
+  }
 }
 
 export class Event extends Primitive<EventMethod> {
@@ -233,6 +255,11 @@ export class Event extends Primitive<EventMethod> {
   /** Waits until the flag is set, or `timeout` seconds; resolves with the flag. */
   async wait(timeout?: number | null): Promise<boolean> {
     return (await this.invoke('wait', toMs(timeout))) as boolean;
+  }
+
+  // Python shows the object's address; its id names it across processes.
+  override [inspect.custom](): string {
+    return `<Event at ${this.ref.id} ${this.isSet() ? 'set' : 'unset'}>`;
   }
 }
 
@@ -304,6 +331,10 @@ export class Condition extends Primitive<ConditionMethod> {
 
   notifyAll(): void {
     this.invokeSync('notify', Number.MAX_SAFE_INTEGER);
+  }
+
+  override [inspect.custom](): string {
+    return `<Condition(${inspect(this.#lock)}, ${this.ledger.getFloat64(0)})>`;
   }
 }
 
