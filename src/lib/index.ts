@@ -20,11 +20,13 @@ export { Pool, AsyncResult, IMapIterator, WorkerLostError } from './pool/pool';
 export type { Callbacks, PoolOptions } from './pool/pool';
 
 export {
-  Manager, SyncManager, ManagerServer, serveManager, BaseProxy, DictProxy, ListProxy, NamespaceProxy, QueueProxy, AcquirerProxy, EventProxy, ValueProxy,
-} from './managers';
-export type { Address, ManagerOptions, ServeOptions } from './managers';
+  Manager, SyncManager, BaseProxy, DictProxy, ListProxy, NamespaceProxy, QueueProxy, AcquirerProxy, EventProxy, ValueProxy,
+} from './managers/proxies';
+export type { ManagerOptions } from './managers/proxies';
+export { ManagerServer, serveManager } from './managers/server';
+export type { Address, ServeOptions } from './managers/server';
 /** @internal The target of a manager's server process. */
-export { managerServer as _managerServer } from './managers';
+export { managerServer as _managerServer } from './managers/server';
 
 /** @internal The target of Pool workers, found by its export name as every target is. */
 export { poolWorker as _poolWorker } from './pool/worker';

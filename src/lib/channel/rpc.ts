@@ -3,7 +3,7 @@
 import { hold, release } from '../base/keepalive';
 import { type Link } from './link';
 import { reach, serve } from './server';
-import { decode, encode } from '../values/reduction';
+import { decode, decodeRelayed, decodeSoon, encode } from '../values/reduction';
 import { describeError, reviveError, type RemoteError } from '../values/remote-error';
 
 /**
@@ -53,11 +53,22 @@ export function serveRpc<M extends string>(id: string, target: RpcTarget<M>): st
   return serve(id, (link) => attachRpc(link, target));
 }
 
-/** Answers the calls that arrive on `link` by running them on `target`, in order. */
-export function attachRpc<M extends string>(link: Link, target: RpcTarget<M>): void {
+/**
+ * Answers the calls that arrive on `link` by running them on `target`, in order. `decodeCall`
+ * is how their arguments are read: a manager's server keeps a peer's shared objects as they came.
+ */
+export function attachRpc<M extends string>(link: Link, target: RpcTarget<M>, decodeCall: (body: Buffer) => unknown = decode): void {
   const caller: Caller = { pid: 0, link };
+  const answer = (seq: number, value: unknown) => {
+    try {
+      send(link, [RpcOp.Result, seq, value]);
+    } catch (error) {
+      // A value that cannot travel fails its call, not the link (nor the owner, as a rejection nobody handles).
+      send(link, [RpcOp.Failure, seq, brief(error)]);
+    }
+  };
   link.handle((body) => {
-    const message = decode(body) as Request<M>;
+    const message = decodeCall(body) as Request<M>;
     if (message[0] === RpcOp.Hello) {
       caller.pid = message[1];
       return;
@@ -71,7 +82,7 @@ export function attachRpc<M extends string>(link: Link, target: RpcTarget<M>): v
       return;
     }
     Promise.resolve(result).then(
-      (value) => send(link, [RpcOp.Result, seq, value]),
+      (value) => answer(seq, value),
       (error: unknown) => send(link, [RpcOp.Failure, seq, brief(error)]),
     );
   }, () => target.gone?.(caller));
@@ -97,15 +108,7 @@ export class RpcClient<M extends string = string> {
       const link = this.open();
       link.unref();
       send(link, [RpcOp.Hello, process.pid]);
-      link.handle((body) => {
-        const [op, seq, value] = decode(body) as Answer;
-        const w = this.waiting.get(seq);
-        if (!w) return;
-        this.waiting.delete(seq);
-        release();
-        if (op === RpcOp.Result) w.resolve(value);
-        else w.reject(reviveError(value as RemoteError));
-      }, () => {
+      link.handle((body) => this.answered(body), () => {
         this.link = undefined;
         this.gone = new Error(`the process that owns this ${this.what} has ended`);
         for (const w of this.waiting.values()) {
@@ -117,6 +120,51 @@ export class RpcClient<M extends string = string> {
       this.link = link;
     }
     return this.link;
+  }
+
+  /** Answers whose functions are still being imported: the answers after them wait, to settle in order. */
+  private settling: Promise<void> | undefined;
+
+  private answered(body: Buffer): void {
+    let answer: unknown;
+    try {
+      answer = decodeSoon(body);
+    } catch (error) {
+      answer = Promise.reject(error as Error);
+    }
+    if (!this.settling && !(answer instanceof Promise)) {
+      this.settle(answer as Answer);
+      return;
+    }
+    const settled = Promise.all([this.settling, answer]).then(
+      ([, a]) => this.settle(a as Answer),
+      (error: unknown) => this.failed(body, error),
+    );
+    this.settling = settled;
+    void settled.then(() => {
+      if (this.settling === settled) this.settling = undefined;
+    });
+  }
+
+  /** A value that cannot be rebuilt here (its module does not load) fails its own call only. */
+  private failed(body: Buffer, error: unknown): void {
+    let seq: number;
+    try {
+      seq = (decodeRelayed(body) as Answer)[1];
+    } catch {
+      this.link?.socket.destroy();
+      return;
+    }
+    this.settle([RpcOp.Failure, seq, brief(error)]);
+  }
+
+  private settle([op, seq, value]: Answer): void {
+    const w = this.waiting.get(seq);
+    if (!w) return;
+    this.waiting.delete(seq);
+    release();
+    if (op === RpcOp.Result) w.resolve(value);
+    else w.reject(reviveError(value as RemoteError));
   }
 
   call(method: M, ...args: unknown[]): Promise<unknown> {

@@ -1,6 +1,7 @@
 // How values travel between processes: V8's structured serialization, which keeps Map, Set,
 // Date, BigInt, typed arrays, Buffers and Errors, and refuses functions, sockets and other live
 // handles. Errors name the value that could not travel, since V8's own message does not.
+import { inspect } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import { checkSize } from '../channel/framing';
 import { describeRef, findExport, loadExport, type ExportRef } from './targets';
@@ -184,27 +185,46 @@ function reduceDeep(value: unknown, seen: Map<object, unknown>): unknown {
   return copy;
 }
 
-function reviveDeep(value: unknown, seen: Set<object>): unknown {
+/**
+ * A shared object or function as it arrived, not rebuilt: it goes on as it came and is rebuilt
+ * where it is used. For a process that holds values for others (a manager's server), which must
+ * not open, connect to, listen at or import what a peer names.
+ */
+export class Relayed implements Shareable {
+  constructor(readonly kind: string, readonly state: unknown) {}
+
+  [REDUCE](): Reduced {
+    return { kind: this.kind, state: this.state };
+  }
+
+  [inspect.custom](): string {
+    return `<${this.kind} held for another process>`;
+  }
+}
+
+function reviveDeep(value: unknown, seen: Set<object>, relay = false): unknown {
   if (typeof value !== 'object' || value === null || isOpaque(value) || seen.has(value)) return value;
   seen.add(value);
   if (MARK in value) {
     const { kind, state } = (value as Record<string, Reduced>)[MARK];
+    // Its state goes on as it came; the process that rebuilds it rebuilds what the state holds.
+    if (relay) return new Relayed(kind, state);
     const rebuild = rebuilders.get(kind);
     if (!rebuild) throw new TypeError(`cannot rebuild a shared ${kind}: this process does not know that kind`);
     return rebuild(kind === 'function' ? state : reviveDeep(state, seen));
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => { value[i] = reviveDeep(item, seen); });
+    value.forEach((item, i) => { value[i] = reviveDeep(item, seen, relay); });
   } else if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [reviveDeep(k, seen), reviveDeep(v, seen)] as const);
+    const entries = [...value].map(([k, v]) => [reviveDeep(k, seen, relay), reviveDeep(v, seen, relay)] as const);
     value.clear();
     for (const [k, v] of entries) value.set(k, v);
   } else if (value instanceof Set) {
-    const items = [...value].map((v) => reviveDeep(v, seen));
+    const items = [...value].map((v) => reviveDeep(v, seen, relay));
     value.clear();
     for (const v of items) value.add(v);
   } else {
-    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = reviveDeep(v, seen);
+    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = reviveDeep(v, seen, relay);
   }
   return value;
 }
@@ -440,6 +460,16 @@ async function decodeShared(body: Buffer): Promise<unknown> {
   const refs = functionRefs(raw, [], new Set()).filter((ref) => !loadedFunctions.has(describeRef(ref)));
   for (const ref of refs) loadedFunctions.set(describeRef(ref), await loadExport(ref));
   return reviveDeep(raw, new Set());
+}
+
+/** Decodes a message without rebuilding anything: its shared objects and functions become Relayed. */
+export function decodeRelayed(body: Buffer): unknown {
+  return body[0] === Tag.V8Shared ? reviveDeep(loads(body.subarray(1)), new Set(), true) : decode(body);
+}
+
+/** Whether an encoded message holds shared objects or functions (which its receiver rebuilds). */
+export function holdsShared(body: Buffer): boolean {
+  return body[0] === Tag.V8Shared;
 }
 
 /** The raw bytes of a message: for sendBytes messages, what was sent. */
