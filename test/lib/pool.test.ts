@@ -104,6 +104,19 @@ describe('Pool', () => {
     assert.ok(grew < 60, `RSS grew by ${grew.toFixed(1)} MiB over the run`);
   });
 
+  test('imap after close() and join(): the pool still pulls the whole iterable, and the results wait for the caller', async () => {
+    const pool = new Pool(2);
+    function* items(n: number): Generator<number> {
+      for (let i = 0; i < n; i++) yield i;
+    }
+    const it = pool.imap<number>(f.square, items(3000));
+    pool.close();
+    await pool.join();
+    const got: number[] = [];
+    for await (const r of it) got.push(r);
+    assert.deepEqual(got, Array.from({ length: 3000 }, (_, i) => i * i));
+  });
+
   test('an error thrown by the iterable comes at the next() that reaches it, after the results before it; the pool goes on', async () => {
     await using pool = new Pool(2);
     function* breaking(n: number): Generator<number> {
@@ -249,7 +262,7 @@ describe('Pool', () => {
     assert.throws(() => pool.applyAsync(() => 1), /not exported from a module/);
     assert.throws(() => pool.applyAsync(f.square, [() => 1]), /cannot be sent to another process/);
     await assert.rejects(pool.map(f.square, [1], 0), /Chunksize must be 1\+/);
-    assert.throws(() => new Pool(0), /processes must be an integer of at least 1, not 0/);
+    assert.throws(() => pool.imap(f.square, [1], 0), /Chunksize must be 1\+, not 0/);
     pool.close();
     assert.throws(() => pool.applyAsync(f.square, [1]), { name: 'ValueError', message: 'Pool not running' });
     await pool.join();

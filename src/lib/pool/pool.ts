@@ -113,8 +113,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #ended = false;
   readonly #waiters: Array<Waiter<void>> = [];
 
-  /** @internal `onTake` runs as each result is taken, `onReturn` when the caller stops early. */
-  constructor(private readonly onTake: () => void, private readonly onReturn: () => void) {}
+  /** @internal `onReturn` runs when the caller stops early. */
+  constructor(private readonly onReturn: () => void) {}
 
   /** @internal Results arrive here in the order they are to be yielded. */
   push(ok: boolean, value: unknown): void {
@@ -140,7 +140,6 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     }
     const item = this.#items.shift();
     if (!item) return { done: true, value: undefined };
-    this.onTake();
     if (!item.ok) throw item.value;
     return { done: false, value: item.value as T };
   }
@@ -362,7 +361,7 @@ export class Pool {
       for (const task of this.#queue.drain()) this.#finish(task, false, this.#broken);
     }
     // As Python's exit handler stops a pool before ending its workers, a program that is ending gets no replacements.
-    if (this.#startFailures < 3 && !context.finishing && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
+    if (!this.#broken && !context.finishing && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
     this.#pump();
     this.#checkJoined();
   }
@@ -522,12 +521,12 @@ export class Pool {
     this.#fnId(fn);
     checkChunksize(chunksize);
     const source = iterable[Symbol.iterator]();
-    // Items are pulled only as results are taken, as Python's imap(buffersize=) does, so that an
-    // endless or huge iterable runs in bounded memory. Enough are kept ahead for the workers'
-    // batches of quick tasks (up to MAX_WINDOW each), and a few chunks per worker.
-    const ahead = Math.max(2 * MAX_WINDOW, 4 * chunksize) * this.#size;
-    let pulled = 0;
-    let taken = 0;
+    // Chunks are pulled from the iterable as earlier ones finish, so that an endless or huge one
+    // runs in bounded memory. Ahead of the results go a few chunks per worker, and at least as
+    // many items as the workers take in their batches of quick tasks (up to MAX_WINDOW each).
+    // Finishing, not the caller's next(), sets the pace: as in Python, the results are ready for
+    // a caller that iterates only after close() and join().
+    const ahead = this.#size * Math.max(4, Math.ceil((2 * MAX_WINDOW) / chunksize));
     let submitted = 0;
     let emitted = 0;
     /** Nothing more is pulled: the iterable ended or failed, the caller stopped, or the pool can run no more. */
@@ -535,9 +534,6 @@ export class Pool {
     let failure: { error: unknown } | undefined;
     const parked = new Map<number, { ok: boolean; value: unknown; length: number }>();
     const it = new IMapIterator<T>(() => {
-      taken++;
-      feed();
-    }, () => {
       exhausted = true;
       source.return?.();
     });
@@ -545,7 +541,7 @@ export class Pool {
       if (ok) for (const v of value as unknown[]) it.push(true, v);
       else for (let k = 0; k < length; k++) it.push(false, value);
       emitted++;
-      maybeEnd();
+      feed();
     };
     // The iterable's error comes after the results of every item before it, as Python's imap raises it.
     const maybeEnd = () => {
@@ -564,7 +560,7 @@ export class Pool {
     };
     const feed = () => {
       let sent = false;
-      while (!exhausted && pulled - taken < ahead) {
+      while (!exhausted && submitted - emitted < ahead) {
         if (this.#state === 'TERMINATE' || this.#broken) {
           exhausted = true;
           break;
@@ -587,7 +583,6 @@ export class Pool {
           break;
         }
         submitted++;
-        pulled += chunk.length;
         sent = true;
       }
       if (sent) this.#pump();
