@@ -559,6 +559,8 @@ export class Pool {
       }
     };
     const feed = () => {
+      // Tasks already queued mean that no worker has room: pumping again would send nothing.
+      const idle = this.#queue.length === 0;
       let sent = false;
       while (!exhausted && submitted - emitted < ahead) {
         if (this.#state === 'TERMINATE' || this.#broken) {
@@ -585,7 +587,7 @@ export class Pool {
         submitted++;
         sent = true;
       }
-      if (sent) this.#pump();
+      if (sent && idle) this.#pump();
       maybeEnd();
     };
     feed();
