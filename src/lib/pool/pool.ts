@@ -109,33 +109,49 @@ export class AsyncResult<T = unknown> {
 
 /** The results of imap / imapUnordered, as an async iterator; next(timeout) as Python's. */
 export class IMapIterator<T> implements AsyncIterableIterator<T> {
-  readonly #items: Array<{ ok: boolean; value: unknown }> = [];
-  #expected: number;
-  #taken = 0;
+  readonly #items = new Fifo<{ ok: boolean; value: unknown }>();
+  #ended = false;
   readonly #waiters: Array<Waiter<void>> = [];
 
-  /** @internal */
-  constructor(expected: number) {
-    this.#expected = expected;
-  }
+  /** @internal `onReturn` runs when the caller stops early. */
+  constructor(private readonly onReturn: () => void) {}
 
   /** @internal Results arrive here in the order they are to be yielded. */
   push(ok: boolean, value: unknown): void {
+    if (this.#ended) return;
     this.#items.push({ ok, value });
+    resolveAll(this.#waiters, undefined);
+  }
+
+  /** @internal No result follows. */
+  end(): void {
+    this.#ended = true;
     resolveAll(this.#waiters, undefined);
   }
 
   async next(timeout?: number | null): Promise<IteratorResult<T>> {
     const ms = toMs(timeout);
-    if (this.#taken >= this.#expected) return { done: true, value: undefined };
-    if (!this.#items.length) {
-      await sleepUntilWoken(this.#waiters, ms);
-      if (!this.#items.length) throw new TimeoutError(`no result within ${timeout} s`);
+    const deadline = ms === undefined ? undefined : performance.now() + ms;
+    // A loop, as another next() waiting alongside may have taken the result that woke this one.
+    while (!this.#items.length && !this.#ended) {
+      const left = deadline === undefined ? undefined : deadline - performance.now();
+      if (left !== undefined && left <= 0) throw new TimeoutError(`no result within ${timeout} s`);
+      await sleepUntilWoken(this.#waiters, left);
     }
-    const item = this.#items.shift()!;
-    this.#taken++;
+    const item = this.#items.shift();
+    if (!item) return { done: true, value: undefined };
     if (!item.ok) throw item.value;
     return { done: false, value: item.value as T };
+  }
+
+  /** What `break` in a `for await` calls: no more items are taken from the iterable. */
+  async return(): Promise<IteratorResult<T>> {
+    if (!this.#ended) {
+      this.#items.drain();
+      this.end();
+      this.onReturn();
+    }
+    return { done: true, value: undefined };
   }
 
   [Symbol.asyncIterator](): this {
@@ -172,6 +188,19 @@ interface Worker {
 
 const MAX_WINDOW = 64;
 
+function checkChunksize(size: number): void {
+  if (!Number.isInteger(size) || size < 1) throw new ValueError(`Chunksize must be 1+, not ${inspect(size)}`);
+}
+
+/** A count option of the Pool: null or undefined for its default, else an integer of at least 1. */
+function checkCount(name: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'number') throw new TypeError(`Pool option ${name} must be a number, not ${inspect(value)}`);
+  if (!Number.isInteger(value) || value < 1) throw new ValueError(`Pool option ${name} must be an integer of at least 1, not ${inspect(value)}`);
+}
+
+const POOL_OPTIONS = new Set(['processes', 'initializer', 'initargs', 'maxtasksperchild']);
+
 export class Pool {
   readonly #id = newId('Pool');
   readonly #size: number;
@@ -189,20 +218,24 @@ export class Pool {
   #nextSeq = 1;
   #state: 'RUN' | 'CLOSE' | 'TERMINATE' = 'RUN';
   #startFailures = 0;
+  #broken: ProcessError | undefined;
   #outstanding = 0;
   readonly #joiners: Array<Waiter<void>> = [];
   #done = 0;
   #failed = 0;
   readonly #lost: Array<{ pid: number; name: string; task: string; code: number; signal?: string }> = [];
 
-  constructor(options: number | PoolOptions = {}) {
-    const o: PoolOptions = typeof options === 'number' ? { processes: options } : options ?? {};
-    const processes = o.processes ?? cpuCount();
-    if (!Number.isInteger(processes) || processes < 1) throw new ValueError('Number of processes must be at least 1');
-    if (o.maxtasksperchild !== undefined && o.maxtasksperchild !== null && (!Number.isInteger(o.maxtasksperchild) || o.maxtasksperchild < 1)) {
-      throw new ValueError('maxtasksperchild must be a positive int or null');
+  constructor(options: number | PoolOptions | null = {}) {
+    // As Python's Pool(4): anything but an options object is the number of processes.
+    const o: PoolOptions = typeof options === 'object' && options !== null ? options : { processes: options };
+    for (const key of Object.keys(o)) if (!POOL_OPTIONS.has(key)) throw new TypeError(`Pool has no option ${inspect(key)}`);
+    checkCount('processes', o.processes);
+    checkCount('maxtasksperchild', o.maxtasksperchild);
+    if (o.initializer !== undefined && o.initializer !== null && typeof o.initializer !== 'function') {
+      throw new TypeError(`Pool option initializer must be a function, not ${inspect(o.initializer)}`);
     }
-    if (o.initializer !== undefined && o.initializer !== null && typeof o.initializer !== 'function') throw new TypeError('initializer must be a callable');
+    if (o.initargs !== undefined && !Array.isArray(o.initargs)) throw new TypeError(`Pool option initargs must be an array, not ${inspect(o.initargs)}`);
+    const processes = o.processes ?? cpuCount();
     this.#size = processes;
     this.#initializer = o.initializer ?? null;
     this.#initargs = o.initargs ?? [];
@@ -323,12 +356,12 @@ export class Pool {
     const diedAtStart = !worker.link && code !== 0;
     this.#startFailures = diedAtStart ? this.#startFailures + 1 : 0;
     if (this.#startFailures >= 3) {
-      // Python starts new workers forever here; we stop and say why.
-      const why = new ProcessError(`Pool workers keep dying as they start (last: ${signal ?? `exit code ${code}`}); is the initializer failing?`);
-      for (const task of this.#queue.drain()) this.#finish(task, false, why);
+      // Python starts new workers forever here; we stop and say why, to this task and the next.
+      this.#broken = new ProcessError(`Pool workers keep dying as they start (last: ${signal ?? `exit code ${code}`}); is the initializer failing?`);
+      for (const task of this.#queue.drain()) this.#finish(task, false, this.#broken);
     }
     // As Python's exit handler stops a pool before ending its workers, a program that is ending gets no replacements.
-    if (this.#startFailures < 3 && !context.finishing && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
+    if (!this.#broken && !context.finishing && (this.#state === 'RUN' || this.#queue.length)) this.#startWorker();
     this.#pump();
     this.#checkJoined();
   }
@@ -401,6 +434,7 @@ export class Pool {
 
   #checkRunning(): void {
     if (this.#state !== 'RUN') throw new ValueError('Pool not running');
+    if (this.#broken) throw this.#broken;
   }
 
   applyAsync<T = unknown>(fn: Fn, args: unknown[] = [], options: Callbacks<T> & { kwargs?: Record<string, unknown> } = {}): AsyncResult<T> {
@@ -424,16 +458,14 @@ export class Pool {
   }
 
   #chunks(items: unknown[], chunksize: number | undefined): unknown[][] {
+    if (items.length === 0) return [];
     let size = chunksize;
     if (size === undefined || size === null) {
       // Python's default: about four chunks per worker.
       size = Math.floor(items.length / (this.#size * 4));
       if (items.length % (this.#size * 4)) size += 1;
     }
-    if (!Number.isInteger(size) || size < 1) {
-      if (items.length === 0) return [];
-      throw new ValueError(`Chunksize must be 1+, not ${size}`);
-    }
+    checkChunksize(size);
     const chunks: unknown[][] = [];
     for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
     return chunks;
@@ -486,27 +518,79 @@ export class Pool {
 
   #imap<T>(fn: Fn, iterable: Iterable<unknown>, chunksize: number, ordered: boolean): IMapIterator<T> {
     this.#checkRunning();
-    const chunks = this.#chunks([...iterable], chunksize);
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    const it = new IMapIterator<T>(total);
-    const parked = new Map<number, { ok: boolean; value: unknown }>();
-    let nextChunk = 0;
-    const emit = (i: number, ok: boolean, value: unknown) => {
-      if (ok) for (const v of value as unknown[]) it.push(true, v);
-      else for (let k = 0; k < chunks[i].length; k++) it.push(false, value);
-    };
-    chunks.forEach((chunk, i) => {
-      this.#submit(fn, 'map', chunk, () => `imap(${fn.name || 'task'}) chunk ${i + 1} of ${chunks.length}`, (ok, value) => {
-        if (!ordered) return emit(i, ok, value);
-        parked.set(i, { ok, value });
-        while (parked.has(nextChunk)) {
-          const r = parked.get(nextChunk)!;
-          parked.delete(nextChunk);
-          emit(nextChunk++, r.ok, r.value);
-        }
-      });
+    this.#fnId(fn);
+    checkChunksize(chunksize);
+    const source = iterable[Symbol.iterator]();
+    // Chunks are pulled from the iterable as earlier ones finish, so that an endless or huge one
+    // runs in bounded memory. Ahead of the results go a few chunks per worker, and at least as
+    // many items as the workers take in their batches of quick tasks (up to MAX_WINDOW each).
+    // Finishing, not the caller's next(), sets the pace: as in Python, the results are ready for
+    // a caller that iterates only after close() and join().
+    const ahead = this.#size * Math.max(4, Math.ceil((2 * MAX_WINDOW) / chunksize));
+    let submitted = 0;
+    let emitted = 0;
+    /** Nothing more is pulled: the iterable ended or failed, the caller stopped, or the pool can run no more. */
+    let exhausted = false;
+    let failure: { error: unknown } | undefined;
+    const parked = new Map<number, { ok: boolean; value: unknown; length: number }>();
+    const it = new IMapIterator<T>(() => {
+      exhausted = true;
+      source.return?.();
     });
-    this.#pump();
+    const emit = (ok: boolean, value: unknown, length: number) => {
+      if (ok) for (const v of value as unknown[]) it.push(true, v);
+      else for (let k = 0; k < length; k++) it.push(false, value);
+      emitted++;
+      feed();
+    };
+    // The iterable's error comes after the results of every item before it, as Python's imap raises it.
+    const maybeEnd = () => {
+      if (!exhausted || emitted < submitted) return;
+      if (failure) it.push(false, failure.error);
+      failure = undefined;
+      it.end();
+    };
+    const settleChunk = (i: number, length: number) => (ok: boolean, value: unknown) => {
+      if (!ordered) return emit(ok, value, length);
+      parked.set(i, { ok, value, length });
+      for (let r; (r = parked.get(emitted)); ) {
+        parked.delete(emitted);
+        emit(r.ok, r.value, r.length);
+      }
+    };
+    const feed = () => {
+      // Tasks already queued mean that no worker has room: pumping again would send nothing.
+      const idle = this.#queue.length === 0;
+      let sent = false;
+      while (!exhausted && submitted - emitted < ahead) {
+        if (this.#state === 'TERMINATE' || this.#broken) {
+          exhausted = true;
+          break;
+        }
+        const chunk: unknown[] = [];
+        try {
+          for (let step; chunk.length < chunksize && !(step = source.next()).done; ) chunk.push(step.value);
+        } catch (error) {
+          failure = { error };
+        }
+        if (chunk.length < chunksize) exhausted = true;
+        if (!chunk.length) break;
+        const i = submitted;
+        try {
+          this.#submit(fn, 'map', chunk, () => `imap(${fn.name || 'task'}) chunk ${i + 1}`, settleChunk(i, chunk.length));
+        } catch (error) {
+          // An item that cannot be sent ends the results there too.
+          failure = { error };
+          exhausted = true;
+          break;
+        }
+        submitted++;
+        sent = true;
+      }
+      if (sent && idle) this.#pump();
+      maybeEnd();
+    };
+    feed();
     return it;
   }
 
