@@ -36,3 +36,18 @@ export function noop(): void {}
 export function square(x: number): number {
   return x * x;
 }
+
+/** Puts `count` numbered items for producer `id`, each once room is granted, and ends at once. */
+export async function putThenExit(q: Queue<number>, id: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await q.put(id * 1_000_000 + i);
+}
+
+/** Keeps one CPU busy until `stop` holds an item (or `seconds` pass), yielding now and then so that it hears of it. */
+export async function burnCpu(stop: Queue<unknown>, seconds: number): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end && stop.empty()) {
+    const slice = Date.now() + 50;
+    while (Date.now() < slice) { /* busy */ }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

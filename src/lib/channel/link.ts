@@ -17,6 +17,27 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 export type Target = string | { port: number; host: string };
 
+type WriteDone = (error?: Error | null) => void;
+
+/**
+ * A write to a peer that has closed its end fails (EPIPE, or ECONNRESET when it left replies
+ * unread), and Node then destroys the socket, with whatever the peer sent before it closed still
+ * unread: a producer's last puts, when a queue's owner grants room to a producer that has just
+ * exited. So such a write counts as done (its bytes had nowhere to go) and the link keeps reading
+ * until the end of the stream, which follows, and closes then. The peer need not wait for replies
+ * before it exits, and a process killed after its frames reached the OS loses none of them.
+ */
+function readPastPeerGone(socket: Socket): void {
+  const done = (callback: WriteDone): WriteDone => (error) => {
+    const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
+    callback(code === 'EPIPE' || code === 'ECONNRESET' ? null : error);
+  };
+  const write = socket._write.bind(socket);
+  const writev = socket._writev!.bind(socket);
+  socket._write = (chunk: unknown, encoding: BufferEncoding, callback: WriteDone) => write(chunk, encoding, done(callback));
+  socket._writev = (chunks: Array<{ chunk: unknown; encoding: BufferEncoding }>, callback: WriteDone) => writev(chunks, done(callback));
+}
+
 export class Link {
   private readonly reader = new FrameReader(MAX_MESSAGE_BYTES + 64);
   private readonly writer: FrameWriter;
@@ -28,6 +49,7 @@ export class Link {
   /** A link over `socket`; a socket made by Link.connect has its reads delivered by that, not as 'data'. */
   constructor(readonly socket: Socket, streamed = true) {
     this.writer = new FrameWriter(socket);
+    readPastPeerGone(socket);
     links.add(this);
     if (streamed) socket.on('data', (chunk: Buffer) => this.received(chunk, false));
     socket.on('error', () => {});

@@ -253,9 +253,12 @@ export class QueueClient implements QueueEnd {
     try {
       return await p;
     } catch (error) {
-      if (error instanceof Empty && this.getters.length === 0 && this.requested > this.buffer.length) {
-        // Nobody waits here any more: let the owner give those items to others.
-        if (this.link) this.send(op(ToOwner.Cancel, this.requested));
+      if (error instanceof Empty && this.getters.length === 0 && this.requested > 0 && this.link) {
+        // Nobody waits here any more: let the owner give those items to others. Items it sent
+        // before it read this arrive all the same and take `requested` below zero, as they take
+        // the owner's window: both then count them against what is asked for next.
+        this.send(op(ToOwner.Cancel, this.requested));
+        this.requested = 0;
       }
       throw error;
     }

@@ -7,7 +7,7 @@ import { settleWith, wait, type Waiter } from '../base/waiters';
 import { ItemFifo } from './item-fifo';
 import { FILE_FLAG, FILE_THRESHOLD, ItemFile, type QueuedItem, materialize, writeItem } from './item-files';
 import { type Link } from '../channel/link';
-import { serve } from '../channel/server';
+import { serve, unserve } from '../channel/server';
 import { newId } from '../channel/addresses';
 import { reportSoon } from '../reporter';
 import type { Report } from '../../wire/wire';
@@ -264,6 +264,16 @@ export class QueueCore implements QueueEnd {
   /** The queue stays for the other processes; the facade refuses this process's calls. */
   close(): void {}
 
+  private released = false;
+
+  /** Frees the ledger and the address, for a queue no other process can reach (it was never sent to one). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    unserve(this.ref.id);
+    this.ledger.destroy();
+  }
+
   private accept(link: Link): void {
     link.beforeFlush(() => this.publishLedger());
     link.handle((body) => this.onFrame(link, body), () => this.onClose(link));
@@ -326,7 +336,8 @@ export class QueueCore implements QueueEnd {
       }
       case ToOwner.Cancel: {
         const c = this.consumer(link);
-        c.window = Math.max(0, c.window - body.readUInt32LE(1));
+        // Not clamped at 0: what was sent before the client cancelled counts against its next Want, as it does there.
+        c.window -= body.readUInt32LE(1);
         break;
       }
       case ToOwner.Taken: {
@@ -413,6 +424,7 @@ export class QueueCore implements QueueEnd {
       this.ledgerDirty = true;
       setImmediate(() => {
         this.ledgerDirty = false;
+        if (this.released) return;
         this.publishLedger();
         this.publish(L_UNFINISHED, this.unfinished);
       }).unref();

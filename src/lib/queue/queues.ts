@@ -19,7 +19,11 @@ import { toMs } from '../base/timeout';
 export type { GetOptions, PutOptions } from './protocol';
 import type { GetOptions, PutOptions } from './protocol';
 
+// The queues this process can be handed back by id: those received from another process, and
+// those it owns that it has sent to one. A queue it owns and never sent stays out, so that it can
+// be collected, and then its ledger and address are freed: no other process can reach it.
 const handles = new Map<string, Queue<unknown>>();
+const unshared = new FinalizationRegistry<QueueCore>((core) => core.release());
 
 export class Queue<T = unknown> {
   /** The owner's end in the process that made the queue, a client's in any other. */
@@ -33,11 +37,13 @@ export class Queue<T = unknown> {
   constructor(arg: number | Rebuild<QueueRef> = 0) {
     if (arg instanceof Rebuild) {
       this.#end = new QueueClient(arg.state);
+      handles.set(arg.state.id, this as Queue<unknown>);
     } else {
       if (typeof arg !== 'number' || !Number.isInteger(arg)) throw new TypeError(`maxsize must be an integer, not ${inspect(arg)}`);
-      this.#end = new QueueCore(this.kind, arg);
+      const core = new QueueCore(this.kind, arg);
+      this.#end = core;
+      unshared.register(this, core, this);
     }
-    handles.set(this.#end.ref.id, this as Queue<unknown>);
   }
 
   protected get kind(): QueueKind {
@@ -110,6 +116,10 @@ export class Queue<T = unknown> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#end instanceof QueueCore && !handles.has(this.#end.ref.id)) {
+      unshared.unregister(this);
+      this.#end.release();
+    }
     void this.#end.close();
   }
 
@@ -128,6 +138,11 @@ export class Queue<T = unknown> {
 
   [REDUCE](): Reduced {
     this.#check();
+    // Sent: other processes may reach it for as long as this one runs.
+    if (!handles.has(this.#end.ref.id)) {
+      unshared.unregister(this);
+      handles.set(this.#end.ref.id, this as Queue<unknown>);
+    }
     return { kind: this.#end.ref.kind, state: this.#end.ref };
   }
 
