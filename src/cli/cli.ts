@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { USAGE, parseCommand } from './args';
-import { exitStatus, fail } from './fail';
+import { dieWithUs, exitStatus, fail } from './fail';
 import { watch } from './watch';
 
 function main(argv: string[]): void {
@@ -31,7 +31,7 @@ function main(argv: string[]): void {
     void watch(file, args);
     return;
   }
-  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...dieWithUs() } });
   // The terminal sends ^C to the whole group; a signal sent to us alone is passed on.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => child.kill(signal));

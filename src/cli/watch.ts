@@ -8,7 +8,7 @@ import { formatDuration, formatExit, formatExitTable } from '../observer/format'
 import { OsSampler } from '../observer/process-table';
 import { ObserverServer } from '../observer/server';
 import { renderTree } from '../observer/text-tree';
-import { exitStatus, fail } from './fail';
+import { dieWithUs, exitStatus, fail } from './fail';
 
 /**
  * `run --watch`: the program runs with an observer. On a terminal the process tree is kept
@@ -34,7 +34,7 @@ export async function watch(file: string, args: string[]): Promise<void> {
     onLog: (m) => log(m),
   });
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...server.env() },
+    env: { ...process.env, ...server.env(), ...dieWithUs() },
     stdio: ['inherit', tty ? 'pipe' : 'inherit', tty ? 'pipe' : 'inherit'],
   });
   if (child.pid === undefined) {

@@ -1,10 +1,11 @@
 // `multiproc` follows the conventions of command-line tools: --version, --help, `--` before the
 // program's arguments, node options passed through to every process, 128+N for signal N.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { CLI, ROOT, runProgram } from '../lib/helpers.ts';
+import { CLI, ROOT, pidAlive, runProgram, waitFor } from '../lib/helpers.ts';
 
 const ARGV = path.join(ROOT, 'test/cli/programs/argv.ts');
 const cli = (args: string[]) => runProgram(args[0] ?? '', args.slice(1), { nodeArgs: [CLI] });
@@ -49,5 +50,15 @@ describe('the multiproc command line', () => {
     }
     const watched = await runProgram(ARGV, ['--die-by=SIGINT'], { nodeArgs: [CLI, 'run', '--watch'] });
     assert.equal(watched.code, 130, watched.stderr);
+  });
+
+  test('kill -9 of multiproc run ends the program and every process it started', async () => {
+    const cli = spawn(process.execPath, [CLI, 'run', path.join(ROOT, 'test/lib/programs/tree.ts'), '--busy'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    cli.stdout.on('data', (d: Buffer) => { out += d; });
+    const pids = () => [...out.matchAll(/^pid (\S+) (\d+)$/gm)].map((m) => Number(m[2]));
+    assert.equal(await waitFor(() => pids().length === 4, 15_000), true, `the program did not start: ${out}`);
+    cli.kill('SIGKILL');
+    assert.equal(await waitFor(() => pids().every((pid) => !pidAlive(pid)), 3000), true, `still alive: ${pids().filter(pidAlive).join(', ')} of ${pids().join(', ')}`);
   });
 });

@@ -2,9 +2,11 @@
 // process the library starts is started with it too, so children run TypeScript as well.
 import Module, { register } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { userTempDir } from '../base/user-dirs';
+import { native } from '../platform/native';
 import { compileSync } from './compile';
 import { loadSync, resolveSync } from './hooks';
 
@@ -13,6 +15,11 @@ const globals = globalThis as Record<symbol, unknown>;
 
 if (!globals[INSTALLED]) {
   globals[INSTALLED] = true;
+  // Started by `multiproc run`: the program ends with it, even when it is SIGKILLed (Linux).
+  if (process.env.MULTIPROC_DIE_WITH_PARENT === String(process.ppid)) {
+    delete process.env.MULTIPROC_DIE_WITH_PARENT;
+    native()?.dieWithParent(constants.signals.SIGTERM, process.ppid);
+  }
   globals[Symbol.for('multiproc.modules')] ??= new Map();
   // In the loading thread where Node has it (≥ 22.15), else on a thread of its own (~100 ms per
   // process start). MULTIPROC_LOADER_THREAD=1 asks for the thread.
