@@ -2,7 +2,8 @@
 // program's arguments, node options passed through to every process, 128+N for signal N.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { CLI, ROOT, pidAlive, runProgram, waitFor } from '../lib/helpers.ts';
@@ -61,4 +62,17 @@ describe('the multiproc command line', () => {
     cli.kill('SIGKILL');
     assert.equal(await waitFor(() => pids().every((pid) => !pidAlive(pid)), 3000), true, `still alive: ${pids().filter(pidAlive).join(', ')} of ${pids().join(', ')}`);
   });
+});
+
+test('a TypeScript program with top-level await in a "type": "commonjs" package (what npm init writes) is told why it cannot run and how to fix it', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'multiproc-cjs-'));
+  try {
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'p', type: 'commonjs' }));
+    writeFileSync(path.join(dir, 'prog.ts'), "const x: number = await Promise.resolve(1);\nconsole.log(x);\nexport {};\n");
+    const r = await runProgram(path.join(dir, 'prog.ts'), [], { nodeArgs: [CLI, 'run'] });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /prog\.ts uses top-level await, which CommonJS cannot run, .*"type": "commonjs" \(npm init writes that\)\. Set "type": "module" there, or name the file \.mts\./);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -53,13 +53,30 @@ function writeCache(file: string, code: string): void {
   }
 }
 
+/**
+ * esbuild's message for top-level await in CommonJS does not say why the file is CommonJS; the
+ * usual reason is `npm init`, which writes "type": "commonjs" into package.json.
+ */
+function explained(error: unknown, filename: string, format: Format): unknown {
+  if (format !== 'cjs' || !/Top-level await is currently not supported with the "cjs" output format/.test(String((error as Error).message))) return error;
+  return new SyntaxError(
+    `${filename} uses top-level await, which CommonJS cannot run, and it is loaded as CommonJS because the nearest ` +
+    'package.json says "type": "commonjs" (npm init writes that). Set "type": "module" there, or name the file .mts.',
+  );
+}
+
 export function compileSync(source: string, filename: string, format: Format): string {
   const file = cachePath(source, filename, format);
   const hit = readCache(file);
   if (hit !== undefined) return hit;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
-  const { code } = esbuild.transformSync(source, esbuildOptions(filename, format));
+  let code: string;
+  try {
+    ({ code } = esbuild.transformSync(source, esbuildOptions(filename, format)));
+  } catch (error) {
+    throw explained(error, filename, format);
+  }
   writeCache(file, code);
   return code;
 }
@@ -69,7 +86,12 @@ export async function compile(source: string, filename: string, format: Format):
   const hit = readCache(file);
   if (hit !== undefined) return hit;
   const esbuild = await import('esbuild');
-  const { code } = await esbuild.transform(source, esbuildOptions(filename, format));
+  let code: string;
+  try {
+    ({ code } = await esbuild.transform(source, esbuildOptions(filename, format)));
+  } catch (error) {
+    throw explained(error, filename, format);
+  }
   writeCache(file, code);
   return code;
 }
