@@ -31,6 +31,12 @@ export type Command =
   | { kind: 'error'; message: string };
 
 export function parseCommand(argv: readonly string[]): Command {
+  const command = parseRun(argv);
+  // An empty argument (`multiproc run ""`, an unset variable in a script) names no program either.
+  return command.kind === 'run' && command.program === '' ? { kind: 'error', message: 'run needs a program to run' } : command;
+}
+
+function parseRun(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (command === '--version' || command === '-v') return { kind: 'version' };
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { kind: 'help' };

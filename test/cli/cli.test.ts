@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { CLI, ROOT, pidAlive, runProgram, waitFor } from '../lib/helpers.ts';
+import { CLI, ROOT, runProgram, running, waitFor } from '../lib/helpers.ts';
 
 const ARGV = path.join(ROOT, 'test/cli/programs/argv.ts');
 const cli = (args: string[]) => runProgram(args[0] ?? '', args.slice(1), { nodeArgs: [CLI] });
@@ -60,7 +60,7 @@ describe('the multiproc command line', () => {
     const pids = () => [...out.matchAll(/^pid (\S+) (\d+)$/gm)].map((m) => Number(m[2]));
     assert.equal(await waitFor(() => pids().length === 4, 15_000), true, `the program did not start: ${out}`);
     cli.kill('SIGKILL');
-    assert.equal(await waitFor(() => pids().every((pid) => !pidAlive(pid)), 3000), true, `still alive: ${pids().filter(pidAlive).join(', ')} of ${pids().join(', ')}`);
+    assert.equal(await waitFor(() => pids().every((pid) => !running(pid)), 3000), true, `still alive: ${pids().filter(running).join(', ')} of ${pids().join(', ')}`);
   });
 });
 

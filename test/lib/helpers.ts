@@ -65,6 +65,20 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * True while the process runs: a zombie has ended (only its exit status waits to be collected,
+ * by init once its parent is gone, which a loaded machine may take a while to do).
+ */
+export function running(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { NODE_24, ROOT, pidAlive, runProgram, sleepMs, tempFile, waitFor } from './helpers.ts';
+import { NODE_24, ROOT, runProgram, running, sleepMs, tempFile, waitFor } from './helpers.ts';
 
 const programs = path.join(ROOT, 'test/lib/programs');
 const program = (name: string) => path.join(programs, name);
@@ -135,7 +135,7 @@ describe('no orphans', () => {
     process.kill(main, 'SIGKILL');
     await done;
     await sleepMs(2000);
-    for (const [name, pid] of pids) assert.equal(pidAlive(pid), false, `${name} (${pid}) outlived its SIGKILLed ancestor`);
+    for (const [name, pid] of pids) assert.equal(running(pid), false, `${name} (${pid}) outlived its SIGKILLed ancestor`);
   });
 
   test('SIGKILL of the main process ends a child busy in a loop that never reads its IPC channel (Linux: the parent-death signal)', async () => {
@@ -144,14 +144,14 @@ describe('no orphans', () => {
     process.kill(main, 'SIGKILL');
     await done;
     const spinner = pids.get('spinner')!;
-    assert.equal(await waitFor(() => !pidAlive(spinner), 2000), true, `the busy child ${spinner} outlived its SIGKILLed parent`);
+    assert.equal(await waitFor(() => !running(spinner), 2000), true, `the busy child ${spinner} outlived its SIGKILLed parent`);
   });
 
   test('SIGTERM of the main process ends its children too', async () => {
     const { pids, done, main } = await startTree(['--daemon']);
     process.kill(main, 'SIGTERM');
     await done;
-    assert.equal(await waitFor(() => [...pids.values()].every((pid) => !pidAlive(pid)), 2000), true);
+    assert.equal(await waitFor(() => [...pids.values()].every((pid) => !running(pid)), 2000), true);
   });
 });
 
@@ -163,7 +163,7 @@ describe('the end of the main code', () => {
     assert.match(r.stdout, /daemon (\d+) connected\nmain code done/);
     const daemon = Number(/daemon (\d+)/.exec(r.stdout)![1]);
     assert.ok(Date.now() - t < 10_000, `took ${Date.now() - t} ms`);
-    assert.equal(await waitFor(() => !pidAlive(daemon), 2000), true, 'the daemon outlived the program');
+    assert.equal(await waitFor(() => !running(daemon), 2000), true, 'the daemon outlived the program');
   });
 
   test('waits while the main waits on its own Event that only a daemon sets', async () => {
