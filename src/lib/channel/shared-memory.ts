@@ -18,7 +18,7 @@ let mapper: Native | null | undefined;
 function loadMapper(): Native | null {
   // Electron forbids memory from outside its heap in an ArrayBuffer; the extension host never maps.
   // A process that maps stores numbers in the machine's byte order, one that does not in little-endian.
-  mapper ??= process.env.MULTIPROC_MMAP === '0' || process.versions.electron || endianness() !== 'LE' ? null : native();
+  if (mapper === undefined) mapper = process.env.MULTIPROC_MMAP === '0' || process.versions.electron || endianness() !== 'LE' ? null : native();
   return mapper;
 }
 
